@@ -1,0 +1,5 @@
+export type { ApiScope, Principal, TenantPlace } from "./principal.js";
+export { API_SCOPES, requireScope, requireOperator, canSee, visibleOrNotFound } from "./principal.js";
+export type { Authenticate, AuthenticatorOptions } from "./authenticator.js";
+export { createAuthenticator } from "./authenticator.js";
+export { principalKey, createAuthInterceptor, principalOf } from "./auth-interceptor.js";

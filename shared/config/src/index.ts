@@ -1,0 +1,11 @@
+export { ConfigError, parseConfig } from "./parse-config.js";
+export {
+  namespaceVariable,
+  databaseUrlVariable,
+  redisUrlVariable,
+  natsUrlVariable,
+  portVariable,
+  millisecondsVariable,
+  logLevelVariable,
+  baseVariables,
+} from "./common-variables.js";

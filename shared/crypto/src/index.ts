@@ -1,0 +1,3 @@
+export type { Sealed } from "./keyring.js";
+export { Keyring, loadKeyring } from "./keyring.js";
+export { newSecretToken, hashSecretToken, constantTimeEqual } from "./secret-token.js";

@@ -1,0 +1,17 @@
+import type { AuthConfigsTable, ConnectedAccountsTable } from "./tables/accounts.table.js";
+import type { LeasesTable, SweeperTasksTable } from "./tables/leases.table.js";
+import type { RevokeItemsTable, RevokeJobsTable } from "./tables/revoke.table.js";
+import type { ApiKeysTable, OrgsTable, ProjectsTable } from "./tables/tenancy.table.js";
+
+/** Every table in a namespace's schema, as kysely sees it. */
+export interface Database {
+  orgs: OrgsTable;
+  projects: ProjectsTable;
+  api_keys: ApiKeysTable;
+  auth_configs: AuthConfigsTable;
+  connected_accounts: ConnectedAccountsTable;
+  revoke_jobs: RevokeJobsTable;
+  revoke_items: RevokeItemsTable;
+  leases: LeasesTable;
+  sweeper_tasks: SweeperTasksTable;
+}

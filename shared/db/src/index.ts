@@ -1,0 +1,45 @@
+export type { Database } from "./database.js";
+export type {
+  AuthConfigsTable,
+  ConnectedAccountsTable,
+  AuthConfigRow,
+  NewAuthConfigRow,
+  ConnectedAccountRow,
+  NewConnectedAccountRow,
+  ConnectedAccountUpdate,
+  ClientAuthColumn,
+  ResponseStyleColumn,
+  AccountStatusColumn,
+} from "./tables/accounts.table.js";
+export type {
+  OrgsTable,
+  ProjectsTable,
+  ApiKeysTable,
+  OrgRow,
+  ProjectRow,
+  ApiKeyRow,
+  NewApiKeyRow,
+} from "./tables/tenancy.table.js";
+export type {
+  RevokeJobsTable,
+  RevokeItemsTable,
+  RevokeJobRow,
+  NewRevokeJobRow,
+  RevokeItemRow,
+  NewRevokeItemRow,
+  ScopeKindColumn,
+  JobStatusColumn,
+  ItemStatusColumn,
+} from "./tables/revoke.table.js";
+export type {
+  LeasesTable,
+  SweeperTasksTable,
+  LeaseRow,
+  NewLeaseRow,
+  LeaseStatusColumn,
+  SweeperTaskRow,
+} from "./tables/leases.table.js";
+export type { DatabaseOptions, DatabaseHandle } from "./create-database.js";
+export { createDatabase } from "./create-database.js";
+export { migrateToLatest, dropNamespaceSchema } from "./migrate.js";
+export { CursorCodec, pageSize } from "./keyset-cursor.js";

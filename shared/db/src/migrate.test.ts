@@ -1,0 +1,62 @@
+import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
+import { afterAll, describe, expect, it } from "vitest";
+import { createDatabase } from "./create-database.js";
+import { dropNamespaceSchema, migrateToLatest } from "./migrate.js";
+
+const url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const namespace = `dbt_${randomBytes(4).toString("hex")}`;
+const handles = Array.from({ length: 5 }, () => createDatabase({ url, namespace }));
+
+afterAll(async () => {
+  await dropNamespaceSchema(handles[0]!.db, namespace);
+  await Promise.all(handles.map((h) => h.close()));
+});
+
+describe("migrateToLatest", () => {
+  it("applies the schema once when five replicas migrate at the same moment", async () => {
+    const applied = await Promise.all(handles.map((h) => migrateToLatest(h.db, namespace)));
+    expect(applied.flat()).toEqual(["2026_11_22_0001_initial"]);
+    const tables = await sql<{ table_name: string }>`
+      select table_name from information_schema.tables where table_schema = ${namespace} order by table_name`.execute(
+      handles[0]!.db,
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining([
+        "orgs",
+        "projects",
+        "api_keys",
+        "auth_configs",
+        "connected_accounts",
+        "revoke_jobs",
+        "revoke_items",
+        "leases",
+      ]),
+    );
+  });
+
+  it("queries run inside the namespace's schema", async () => {
+    await handles[1]!.db.insertInto("orgs").values({ id: "org_x", name: "x" }).execute();
+    const rows = await sql<{ n: number }>`select count(*)::int as n from ${sql.id(namespace)}.orgs`.execute(
+      handles[2]!.db,
+    );
+    expect(rows.rows[0]!.n).toBe(1);
+  });
+
+  it("the database refuses a second in-flight job for one scope", async () => {
+    const { db } = handles[0]!;
+    const job = (id: string) => ({
+      id,
+      org_id: "org_x",
+      scope_kind: "project" as const,
+      scope_id: "prj_1",
+      status: "running" as const,
+    });
+    await db.insertInto("revoke_jobs").values(job("pj_1")).execute();
+    await expect(db.insertInto("revoke_jobs").values(job("pj_2")).execute()).rejects.toMatchObject({
+      code: "23505",
+    });
+    await db.updateTable("revoke_jobs").set({ status: "completed" }).where("id", "=", "pj_1").execute();
+    await db.insertInto("revoke_jobs").values(job("pj_3")).execute();
+  });
+});

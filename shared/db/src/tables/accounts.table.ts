@@ -1,0 +1,52 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export type ClientAuthColumn = "basic" | "post";
+export type ResponseStyleColumn = "rfc6749" | "slack";
+export type AccountStatusColumn = "active" | "needs_reconnect" | "revoked" | "deleted";
+
+export interface AuthConfigsTable {
+  id: string;
+  org_id: string;
+  project_id: string;
+  name: string;
+  token_url: string;
+  revoke_url: string | null;
+  client_id: string;
+  client_secret_ciphertext: Buffer | null;
+  client_secret_key_id: string | null;
+  client_auth: ClientAuthColumn;
+  response_style: ResponseStyleColumn;
+  default_scopes: string[];
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+  deleted_at: Date | null;
+}
+
+export interface ConnectedAccountsTable {
+  id: string;
+  org_id: string;
+  project_id: string;
+  auth_config_id: string;
+  external_user_id: string;
+  status: AccountStatusColumn;
+  status_reason: string | null;
+  status_changed_at: Timestamp;
+  access_token_ciphertext: Buffer | null;
+  refresh_token_ciphertext: Buffer | null;
+  token_key_id: string | null;
+  expires_at: Date | null;
+  token_version: Generated<number>;
+  last_refreshed_at: Date | null;
+  revoked_upstream_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+  deleted_at: Date | null;
+}
+
+export type AuthConfigRow = Selectable<AuthConfigsTable>;
+export type NewAuthConfigRow = Insertable<AuthConfigsTable>;
+export type ConnectedAccountRow = Selectable<ConnectedAccountsTable>;
+export type NewConnectedAccountRow = Insertable<ConnectedAccountsTable>;
+export type ConnectedAccountUpdate = Updateable<ConnectedAccountsTable>;

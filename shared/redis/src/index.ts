@@ -1,0 +1,3 @@
+export type { RedisOptions } from "./create-redis.js";
+export { createRedis, checkRedisReady, waitForRedis } from "./create-redis.js";
+export type { Redis } from "ioredis";

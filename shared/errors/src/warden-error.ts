@@ -44,9 +44,13 @@ export class WardenError extends Error {
   }
 }
 
-/** A caller's input is wrong; the message names the field. */
+/**
+ * A caller's input is wrong; the message names the field ("token_url must use
+ * https"). No colon after the field: grpc-js leaves a percent-encoded ":" in
+ * status messages undecoded.
+ */
 export function invalidArgument(field: string, problem: string): WardenError {
-  return new WardenError("invalid_argument", `${field}: ${problem}`, { field });
+  return new WardenError("invalid_argument", `${field} ${problem}`, { field });
 }
 
 /** The object does not exist for this caller (also used across tenants, so existence never leaks). */

@@ -1,0 +1,145 @@
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
+import { principalOf, requireScope, visibleOrNotFound } from "@warden/auth";
+import { clientSecretAssociatedData } from "@warden/crypto";
+import type { AuthConfigRow } from "@warden/db";
+import { pageSize } from "@warden/db";
+import { invalidArgument, notFound, WardenError } from "@warden/errors";
+import { newId, parseId } from "@warden/ids";
+import { parseProviderUrl } from "@warden/oauth";
+import {
+  ClientAuth,
+  CreateAuthConfigResponseSchema,
+  DeleteAuthConfigResponseSchema,
+  GetAuthConfigResponseSchema,
+  ListAuthConfigsResponseSchema,
+  ResponseStyle,
+  type CreateAuthConfigRequest,
+  type CreateAuthConfigResponse,
+  type DeleteAuthConfigRequest,
+  type DeleteAuthConfigResponse,
+  type GetAuthConfigRequest,
+  type GetAuthConfigResponse,
+  type ListAuthConfigsRequest,
+  type ListAuthConfigsResponse,
+} from "@warden/proto/accounts/v1";
+import type { GatewayDeps } from "../gateway-deps.js";
+import {
+  findLiveAuthConfig,
+  insertAuthConfig,
+  listAuthConfigs,
+  softDeleteAuthConfig,
+} from "../repositories/auth-configs.repository.js";
+import { findLiveProject } from "../repositories/tenancy.repository.js";
+import { authConfigToProto } from "../to-proto.js";
+import { requiredSecret, requiredText, stringList } from "./request-fields.js";
+
+const placeOf = (row: AuthConfigRow) => ({ orgId: row.org_id, projectId: row.project_id });
+
+/** The auth-config half of AccountsService. */
+export function createAuthConfigHandlers(deps: GatewayDeps) {
+  const { db, keyring, cursors } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function visibleAuthConfig(ctx: HandlerContext, id: string): Promise<AuthConfigRow> {
+    return visibleOrNotFound(principalOf(ctx), "auth config", id, await findLiveAuthConfig(db, id), placeOf);
+  }
+
+  return {
+    async createAuthConfig(
+      req: CreateAuthConfigRequest,
+      ctx: HandlerContext,
+    ): Promise<CreateAuthConfigResponse> {
+      const principal = requireScope(principalOf(ctx), "accounts:write");
+      const projectId = req.projectId ? parseId("project_id", req.projectId, "project") : principal.projectId;
+      if (!projectId) throw invalidArgument("project_id", "is required for a key not bound to a project");
+      const fields = {
+        name: requiredText("name", req.name, 200),
+        token_url: parseProviderUrl("token_url", req.tokenUrl),
+        revoke_url: req.revokeUrl ? parseProviderUrl("revoke_url", req.revokeUrl) : null,
+        client_id: requiredText("client_id", req.clientId, 512),
+        default_scopes: stringList("default_scopes", req.defaultScopes, 100, 200),
+      };
+      const clientSecret = requiredSecret("client_secret", req.clientSecret, 4096);
+      if (req.clientAuth === ClientAuth.UNSPECIFIED || !(req.clientAuth in ClientAuth)) {
+        throw invalidArgument("client_auth", "must be CLIENT_AUTH_BASIC or CLIENT_AUTH_POST");
+      }
+      if (req.responseStyle !== ResponseStyle.UNSPECIFIED && !(req.responseStyle in ResponseStyle)) {
+        throw invalidArgument("response_style", "must be RESPONSE_STYLE_RFC6749 or RESPONSE_STYLE_SLACK");
+      }
+      const project = await findLiveProject(db, projectId);
+      if (
+        !project ||
+        project.org_id !== principal.orgId ||
+        (principal.projectId && principal.projectId !== projectId)
+      ) {
+        throw notFound("project", projectId);
+      }
+      const id = newId("authConfig");
+      const sealed = keyring.seal(clientSecret, clientSecretAssociatedData(id));
+      const row = await insertAuthConfig(db, {
+        id,
+        org_id: project.org_id,
+        project_id: project.id,
+        ...fields,
+        client_secret_ciphertext: sealed.ciphertext,
+        client_secret_key_id: sealed.keyId,
+        client_auth: req.clientAuth === ClientAuth.BASIC ? "basic" : "post",
+        response_style: req.responseStyle === ResponseStyle.SLACK ? "slack" : "rfc6749",
+        deleted_at: null,
+      });
+      return create(CreateAuthConfigResponseSchema, { authConfig: authConfigToProto(row) });
+    },
+
+    async getAuthConfig(req: GetAuthConfigRequest, ctx: HandlerContext): Promise<GetAuthConfigResponse> {
+      requireScope(principalOf(ctx), "accounts:read");
+      const id = parseId("auth_config_id", req.authConfigId, "authConfig");
+      return create(GetAuthConfigResponseSchema, {
+        authConfig: authConfigToProto(await visibleAuthConfig(ctx, id)),
+      });
+    },
+
+    async listAuthConfigs(
+      req: ListAuthConfigsRequest,
+      ctx: HandlerContext,
+    ): Promise<ListAuthConfigsResponse> {
+      const principal = requireScope(principalOf(ctx), "accounts:read");
+      const requested = req.projectId ? parseId("project_id", req.projectId, "project") : null;
+      // A project-bound key asking for a sibling project sees an empty list, as if it did not exist.
+      if (requested && principal.projectId && requested !== principal.projectId) {
+        return create(ListAuthConfigsResponseSchema, {});
+      }
+      const projectId = requested ?? principal.projectId;
+      const context = `auth-configs:${principal.orgId}:${projectId ?? "*"}`;
+      const after = cursors.decode("cursor", context, req.cursor);
+      const limit = pageSize(req.pageSize);
+      const rows = await listAuthConfigs(db, {
+        orgId: principal.orgId,
+        projectId,
+        afterId: after?.[0],
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      const nextCursor = rows.length > limit ? cursors.encode(context, [page[page.length - 1]!.id]) : "";
+      return create(ListAuthConfigsResponseSchema, { authConfigs: page.map(authConfigToProto), nextCursor });
+    },
+
+    async deleteAuthConfig(
+      req: DeleteAuthConfigRequest,
+      ctx: HandlerContext,
+    ): Promise<DeleteAuthConfigResponse> {
+      const principal = requireScope(principalOf(ctx), "accounts:write");
+      const id = parseId("auth_config_id", req.authConfigId, "authConfig");
+      await visibleAuthConfig(ctx, id);
+      let jobId = "";
+      if (req.revokeOnDelete) {
+        if (!deps.startOrJoinRevokeJob)
+          throw new WardenError("unimplemented", "revoke_on_delete is not available yet");
+        jobId = await deps.startOrJoinRevokeJob(principal, { kind: "auth_config", id });
+      }
+      const row = await db.transaction().execute((trx) => softDeleteAuthConfig(trx, id, now()));
+      if (!row) throw notFound("auth config", id);
+      return create(DeleteAuthConfigResponseSchema, { authConfig: authConfigToProto(row), jobId });
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// Test support (not a test): a real gateway on a free port, on the real
+// PostgreSQL and Redis, in a namespace of its own, with its log lines captured
+// so tests can assert that no secret was ever logged.
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import { createAuthenticator } from "@warden/auth";
+import { Keyring } from "@warden/crypto";
+import { createDatabase, CursorCodec, dropNamespaceSchema, migrateToLatest } from "@warden/db";
+import { createLogger } from "@warden/logger";
+import { createRedis, waitForRedis } from "@warden/redis";
+import { createHealthReporter } from "@warden/rpc";
+import { testNamespace } from "@warden/testkit";
+import type { GatewayDeps } from "./gateway-deps.js";
+import { buildServer } from "./server.js";
+
+export interface TestGateway {
+  url: string;
+  port: number;
+  namespace: string;
+  adminKey: string;
+  deps: GatewayDeps;
+  logLines: string[];
+  close(): Promise<void>;
+}
+
+/** Starts a gateway for one test file; close() drops its schema and keys. */
+export async function startTestGateway(
+  options: { label?: string; extend?: (deps: GatewayDeps) => Partial<GatewayDeps> } = {},
+): Promise<TestGateway> {
+  const namespace = testNamespace(options.label ?? "gw");
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  const logger = createLogger({ service: "jobs-gateway", level: "debug", destination });
+  const database = createDatabase({
+    url: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+    namespace,
+  });
+  await migrateToLatest(database.db, namespace);
+  const redis = createRedis({ url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", namespace });
+  await waitForRedis(redis);
+  const keyring = new Keyring([{ id: "test", key: randomBytes(32) }]);
+  const adminKey = `admin-${randomBytes(16).toString("hex")}`;
+  let deps: GatewayDeps = {
+    db: database.db,
+    redis,
+    keyring,
+    cursors: new CursorCodec(keyring.deriveKey("cursors")),
+    logger,
+  };
+  deps = { ...deps, ...options.extend?.(deps) };
+  const server = buildServer({
+    ...deps,
+    health: createHealthReporter(),
+    authenticate: createAuthenticator({ db: database.db, adminKey, apiKeyCacheMs: 0 }),
+  });
+  const port = await server.listen(0, "127.0.0.1");
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    namespace,
+    adminKey,
+    deps,
+    logLines,
+    async close() {
+      await server.close(1000);
+      await dropNamespaceSchema(database.db, namespace);
+      await database.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { parseProviderUrl, isLoopbackHost, isForbiddenHost } from "./provider-url.js";

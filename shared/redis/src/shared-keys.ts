@@ -1,0 +1,12 @@
+// Redis keys that more than one service reads or writes. Keys used by one
+// service only live beside that service's code. ioredis adds the namespace.
+
+/** The cached terminal refresh failure of one account (token-refresh writes, ReconnectAccount clears). */
+export function accountRefreshFailureKey(accountId: string): string {
+  return `refresh:failure:account:${accountId}`;
+}
+
+/** The cached app-level refresh failure (invalid_client …) of one auth config. */
+export function authConfigRefreshFailureKey(authConfigId: string): string {
+  return `refresh:failure:auth-config:${authConfigId}`;
+}

@@ -10,3 +10,15 @@ export function accountRefreshFailureKey(accountId: string): string {
 export function authConfigRefreshFailureKey(authConfigId: string): string {
   return `refresh:failure:auth-config:${authConfigId}`;
 }
+
+/**
+ * One revoke-executor replica's heartbeat (revoke-executor writes it with a
+ * short TTL; GetPoolStatus reads every key with this prefix). Value: JSON
+ * `{ instance, inFlight, redelivered, authConfigs: { [authConfigId]: { inFlight, limit } } }`.
+ */
+export function executorHeartbeatKey(instanceId: string): string {
+  return `revoke-executor:heartbeat:${instanceId}`;
+}
+
+/** The pattern matching every executor heartbeat key (without the namespace prefix). */
+export const EXECUTOR_HEARTBEAT_PATTERN = "revoke-executor:heartbeat:*";

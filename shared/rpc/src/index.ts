@@ -1,0 +1,15 @@
+export type { RpcServer, RpcServerContext, RpcServerOptions, RpcServerRequest } from "./create-rpc-server.js";
+export { createRpcServer } from "./create-rpc-server.js";
+export type { HealthListener, HealthReporter } from "./health-reporter.js";
+export { createHealthReporter } from "./health-reporter.js";
+export { createHealthService } from "./health-service.js";
+export { shutdownSignalKey, streamSignal } from "./shutdown-signal.js";
+export { toConnectError } from "./to-connect-error.js";
+export type { InfrastructureDependency, InfrastructureFailure } from "./classify-infrastructure-error.js";
+export { classifyInfrastructureError } from "./classify-infrastructure-error.js";
+export { errorMappingInterceptor } from "./error-mapping-interceptor.js";
+export type { ObserveRpcOptions } from "./observe-rpc-interceptor.js";
+export { observeRpcInterceptor, RPC_DURATION_METRIC } from "./observe-rpc-interceptor.js";
+export { withTimeout } from "./with-timeout.js";
+export type { CorsPolicy } from "./cors-policy.js";
+export { createCorsPolicy } from "./cors-policy.js";

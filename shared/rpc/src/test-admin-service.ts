@@ -1,0 +1,44 @@
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { alreadyExists } from "@warden/errors";
+import { OrgSchema, type AdminService } from "@warden/proto/admin/v1";
+
+/**
+ * Test-only fake AdminService whose createOrg behaviour is chosen by the org
+ * name: "dup" → ALREADY_EXISTS with the existing org as detail, "boom" → an
+ * unknown error with a secret in its message, "slow" → answers after 300 ms,
+ * "hang" → waits until the call is cancelled; anything else succeeds.
+ */
+export function createFakeAdminService(): ServiceImpl<typeof AdminService> {
+  const unused = () => {
+    throw new Error("not used by these tests");
+  };
+  return {
+    async createOrg(request, context) {
+      switch (request.name) {
+        case "dup":
+          throw alreadyExists("org dup exists", [
+            { desc: OrgSchema, value: create(OrgSchema, { id: "org_existing", name: "dup" }) },
+          ]);
+        case "boom":
+          throw new Error("could not decrypt with key sk_live_SECRET123");
+        case "slow":
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          break;
+        case "hang":
+          await untilAborted(context);
+      }
+      return { org: { id: "org_new", name: request.name } };
+    },
+    createProject: unused,
+    deleteProject: unused,
+    createApiKey: unused,
+    revokeApiKey: unused,
+  };
+}
+
+function untilAborted(context: HandlerContext): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    context.signal.addEventListener("abort", () => reject(context.signal.reason), { once: true });
+  });
+}

@@ -1,6 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { AccountsService, ClientAuth, type CreateAuthConfigRequest } from "@warden/proto/accounts/v1";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { AccountsService, ClientAuth, type CreateAuthConfigRequestSchema } from "@warden/proto/accounts/v1";
 import { AdminService } from "@warden/proto/admin/v1";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,7 +29,9 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-function authConfig(overrides: Partial<CreateAuthConfigRequest>): Partial<CreateAuthConfigRequest> {
+type AuthConfigInit = MessageInitShape<typeof CreateAuthConfigRequestSchema>;
+
+function authConfig(overrides: AuthConfigInit): AuthConfigInit {
   return {
     projectId,
     name: "n",

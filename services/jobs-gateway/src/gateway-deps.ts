@@ -1,4 +1,5 @@
 import type { Principal } from "@warden/auth";
+import type { Bus } from "@warden/bus";
 import type { Keyring } from "@warden/crypto";
 import type { CursorCodec, Database } from "@warden/db";
 import type { Logger } from "@warden/logger";
@@ -24,6 +25,10 @@ export interface GatewayDeps {
   keyring: Keyring;
   cursors: CursorCodec;
   logger: Logger;
+  /** NATS JetStream: revoke plans out, job events in and out. */
+  bus: Bus;
+  /** WARDEN_NAMESPACE, from which every subject name derives. */
+  namespace: string;
   startOrJoinRevokeJob?: StartOrJoinRevokeJob;
   now?: () => Date;
 }

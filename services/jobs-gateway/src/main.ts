@@ -8,6 +8,7 @@ import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { createHealthReporter } from "@warden/rpc";
 import { loadGatewayConfig } from "./config.js";
+import { createStartOrJoinRevokeJob } from "./handlers/revoke-job-starter.js";
 import { buildServer } from "./server.js";
 
 const SERVICE = "jobs-gateway";
@@ -17,7 +18,8 @@ const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.w
 if (!config.WARDEN_ADMIN_KEY) logger.warn("WARDEN_ADMIN_KEY is not set: AdminService refuses every call");
 
 const infrastructure = await openInfrastructure({ service: SERVICE, config, logger });
-const { database, redis } = infrastructure;
+const { database, redis, bus } = infrastructure;
+const namespace = config.WARDEN_NAMESPACE;
 const registry = createMetricsRegistry(SERVICE);
 const health = createHealthReporter();
 
@@ -27,6 +29,9 @@ const server = buildServer({
   keyring,
   cursors: new CursorCodec(keyring.deriveKey("cursors")),
   logger,
+  bus,
+  namespace,
+  startOrJoinRevokeJob: createStartOrJoinRevokeJob({ db: database.db, logger, bus, namespace }),
   registry,
   health,
   corsOrigins: config.WARDEN_CORS_ORIGINS,

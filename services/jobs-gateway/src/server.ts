@@ -2,11 +2,15 @@ import type { Authenticate } from "@warden/auth";
 import { createAuthInterceptor } from "@warden/auth";
 import { AccountsService } from "@warden/proto/accounts/v1";
 import { AdminService } from "@warden/proto/admin/v1";
+import { JobsService } from "@warden/proto/jobs/v1";
+import { LeasesService } from "@warden/proto/leases/v1";
 import { createRpcServer, type HealthReporter, type RpcServer } from "@warden/rpc";
 import type { Registry } from "prom-client";
 import type { GatewayDeps } from "./gateway-deps.js";
 import { createAccountsService } from "./handlers/accounts-service.js";
 import { createAdminService } from "./handlers/admin-service.js";
+import { createJobsService } from "./handlers/jobs-service.js";
+import { createLeasesService } from "./handlers/leases-service.js";
 
 export interface GatewayServerDeps extends GatewayDeps {
   authenticate: Authenticate;
@@ -26,6 +30,8 @@ export function buildServer(deps: GatewayServerDeps): RpcServer {
     routes: (router) => {
       router.service(AdminService, createAdminService(deps));
       router.service(AccountsService, createAccountsService(deps));
+      router.service(JobsService, createJobsService(deps));
+      router.service(LeasesService, createLeasesService(deps));
     },
   });
 }

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { createAuthenticator } from "@warden/auth";
+import { busNames, connectBus, ensureStreams } from "@warden/bus";
 import { Keyring } from "@warden/crypto";
 import { createDatabase, CursorCodec, dropNamespaceSchema, migrateToLatest } from "@warden/db";
 import { createLogger } from "@warden/logger";
@@ -11,6 +12,7 @@ import { createRedis, waitForRedis } from "@warden/redis";
 import { createHealthReporter } from "@warden/rpc";
 import { testNamespace } from "@warden/testkit";
 import type { GatewayDeps } from "./gateway-deps.js";
+import { createStartOrJoinRevokeJob } from "./handlers/revoke-job-starter.js";
 import { buildServer } from "./server.js";
 
 export interface TestGateway {
@@ -43,6 +45,11 @@ export async function startTestGateway(
   await migrateToLatest(database.db, namespace);
   const redis = createRedis({ url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", namespace });
   await waitForRedis(redis);
+  const bus = await connectBus({
+    servers: (process.env.NATS_URL ?? "nats://127.0.0.1:4222").split(","),
+    name: `${namespace}:jobs-gateway`,
+  });
+  await ensureStreams(bus.jsm, namespace);
   const keyring = new Keyring([{ id: "test", key: randomBytes(32) }]);
   const adminKey = `admin-${randomBytes(16).toString("hex")}`;
   let deps: GatewayDeps = {
@@ -51,7 +58,10 @@ export async function startTestGateway(
     keyring,
     cursors: new CursorCodec(keyring.deriveKey("cursors")),
     logger,
+    bus,
+    namespace,
   };
+  deps.startOrJoinRevokeJob = createStartOrJoinRevokeJob(deps);
   deps = { ...deps, ...options.extend?.(deps) };
   const server = buildServer({
     ...deps,
@@ -71,6 +81,9 @@ export async function startTestGateway(
       await dropNamespaceSchema(database.db, namespace);
       await database.close();
       redis.disconnect();
+      const streams = Object.values(busNames(namespace).streams);
+      await Promise.all(streams.map((stream) => bus.jsm.streams.delete(stream).catch(() => false)));
+      await bus.close();
     },
   };
 }

@@ -1,0 +1,111 @@
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
+import { principalOf, requireScope } from "@warden/auth";
+import type { RevokeJobRow } from "@warden/db";
+import { alreadyExists, failedPrecondition, type ErrorDetail } from "@warden/errors";
+import {
+  CancelRevokeJobResponseSchema,
+  CreateRevokeJobResponseSchema,
+  RetryRevokeJobResponseSchema,
+  RevokeJobSchema,
+  type CancelRevokeJobRequest,
+  type CancelRevokeJobResponse,
+  type CreateRevokeJobRequest,
+  type CreateRevokeJobResponse,
+  type RetryRevokeJobRequest,
+  type RetryRevokeJobResponse,
+} from "@warden/proto/jobs/v1";
+import type { GatewayDeps } from "../gateway-deps.js";
+import { isTerminalJobStatus, jobToProto } from "../job-to-proto.js";
+import { withDeadlockRetry } from "../repositories/deadlock-retry.js";
+import {
+  cancelLockedJob,
+  findInFlightJob,
+  isInFlightConflict,
+  lockJob,
+  retryLockedJob,
+} from "../repositories/jobs.repository.js";
+import type { RevokeJobPublisher } from "../revoke-job-publisher.js";
+import { parseJobId, parseScope, visibleJob } from "./job-request-fields.js";
+import type { RevokeJobStarter } from "./revoke-job-starter.js";
+
+/** The in-flight job as an error detail a grpc-js or Connect client can decode. */
+function jobDetail(job: RevokeJobRow): ErrorDetail[] {
+  return [{ desc: RevokeJobSchema, value: jobToProto(job) }];
+}
+
+/** JobsService's writes: create, retry, cancel (scope jobs:write). */
+export function createJobCommandHandlers(
+  deps: GatewayDeps,
+  starter: RevokeJobStarter,
+  publisher: RevokeJobPublisher,
+) {
+  const { db, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    async createRevokeJob(
+      req: CreateRevokeJobRequest,
+      ctx: HandlerContext,
+    ): Promise<CreateRevokeJobResponse> {
+      const principal = requireScope(principalOf(ctx), "jobs:write");
+      const scope = parseScope(req.scope);
+      const { job, created } = await starter.start(principal, scope, req.force);
+      if (!created) {
+        throw alreadyExists(`revoke job ${job.id} is already in flight for this scope`, jobDetail(job));
+      }
+      return create(CreateRevokeJobResponseSchema, { job: jobToProto(job) });
+    },
+
+    async retryRevokeJob(req: RetryRevokeJobRequest, ctx: HandlerContext): Promise<RetryRevokeJobResponse> {
+      const principal = requireScope(principalOf(ctx), "jobs:write");
+      const id = parseJobId("job_id", req.jobId);
+      const visible = await visibleJob(db, principal, id);
+      let job: RevokeJobRow;
+      try {
+        job = await withDeadlockRetry(() =>
+          db.transaction().execute(async (trx) => {
+            const locked = (await lockJob(trx, id))!;
+            if (!isTerminalJobStatus(locked.status)) {
+              throw alreadyExists(`revoke job ${id} is still ${locked.status}`, jobDetail(locked));
+            }
+            if (locked.failed === 0)
+              throw failedPrecondition(`revoke job ${id} has no failed items to retry`);
+            return retryLockedJob(trx, id, now());
+          }),
+        );
+      } catch (error) {
+        if (!isInFlightConflict(error)) throw error;
+        // Another job for the same scope started after this one finished.
+        const other = await findInFlightJob(db, visible.scope_kind, visible.scope_id);
+        if (!other) throw alreadyExists("another revoke job is in flight for this scope");
+        throw alreadyExists(`revoke job ${other.id} is already in flight for this scope`, jobDetail(other));
+      }
+      logger.info({ jobId: id, run: job.run, items: job.pending }, "revoke job retry started");
+      await publisher.publishPlan(job);
+      await publisher.publishJobEvent(job, "progress");
+      return create(RetryRevokeJobResponseSchema, { job: jobToProto(job) });
+    },
+
+    async cancelRevokeJob(
+      req: CancelRevokeJobRequest,
+      ctx: HandlerContext,
+    ): Promise<CancelRevokeJobResponse> {
+      const principal = requireScope(principalOf(ctx), "jobs:write");
+      const id = parseJobId("job_id", req.jobId);
+      await visibleJob(db, principal, id);
+      const job = await withDeadlockRetry(() =>
+        db.transaction().execute(async (trx) => {
+          const locked = (await lockJob(trx, id))!;
+          if (isTerminalJobStatus(locked.status)) {
+            throw failedPrecondition(`revoke job ${id} is already ${locked.status}`, jobDetail(locked));
+          }
+          return cancelLockedJob(trx, id, now());
+        }),
+      );
+      logger.info({ jobId: id, cancelled: job.cancelled }, "revoke job cancelled");
+      await publisher.publishJobEvent(job, "cancelled");
+      return create(CancelRevokeJobResponseSchema, { job: jobToProto(job) });
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
+import { principalOf, requireScope } from "@warden/auth";
+import { pageSize } from "@warden/db";
+import { invalidArgument } from "@warden/errors";
+import {
+  GetRevokeJobResponseSchema,
+  ItemFilter,
+  ListRevokeJobsResponseSchema,
+  type GetRevokeJobRequest,
+  type GetRevokeJobResponse,
+  type ListRevokeJobsRequest,
+  type ListRevokeJobsResponse,
+} from "@warden/proto/jobs/v1";
+import type { GatewayDeps } from "../gateway-deps.js";
+import { itemToProto, jobToProto } from "../job-to-proto.js";
+import { listItems, listJobs } from "../repositories/jobs.repository.js";
+import { parseJobId, visibleJob } from "./job-request-fields.js";
+
+const MICROS = /^\d{1,20}$/;
+
+/** JobsService's reads of jobs and ledgers (scope jobs:read). */
+export function createJobQueryHandlers(deps: GatewayDeps) {
+  const { db, cursors } = deps;
+
+  return {
+    async getRevokeJob(req: GetRevokeJobRequest, ctx: HandlerContext): Promise<GetRevokeJobResponse> {
+      const principal = requireScope(principalOf(ctx), "jobs:read");
+      const id = parseJobId("job_id", req.jobId);
+      if (
+        req.filter !== ItemFilter.UNSPECIFIED &&
+        req.filter !== ItemFilter.ALL &&
+        req.filter !== ItemFilter.FAILED
+      ) {
+        throw invalidArgument("filter", "must be ITEM_FILTER_ALL or ITEM_FILTER_FAILED");
+      }
+      const failedOnly = req.filter === ItemFilter.FAILED;
+      // The cursor is bound to this job and filter: one from another job or
+      // the other filter would silently skip or repeat rows, so it is refused.
+      const context = `job-items:${id}:${failedOnly ? "failed" : "all"}`;
+      const after = cursors.decode("cursor", context, req.cursor);
+      if (after && after.length !== 1) throw invalidArgument("cursor", "is not a valid cursor");
+      const limit = pageSize(req.pageSize);
+      const job = await visibleJob(db, principal, id);
+      const rows = await listItems(db, {
+        jobId: id,
+        failedOnly,
+        afterAccountId: after?.[0],
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      const nextCursor =
+        rows.length > limit ? cursors.encode(context, [page[page.length - 1]!.account_id]) : "";
+      return create(GetRevokeJobResponseSchema, {
+        job: jobToProto(job),
+        items: page.map(itemToProto),
+        nextCursor,
+      });
+    },
+
+    async listRevokeJobs(req: ListRevokeJobsRequest, ctx: HandlerContext): Promise<ListRevokeJobsResponse> {
+      const principal = requireScope(principalOf(ctx), "jobs:read");
+      const tenant = { orgId: principal.orgId, projectId: principal.projectId };
+      const context = `jobs:${tenant.orgId}:${tenant.projectId ?? "*"}`;
+      const after = cursors.decode("cursor", context, req.cursor);
+      if (after && (after.length !== 2 || !MICROS.test(after[0]!))) {
+        throw invalidArgument("cursor", "is not a valid cursor");
+      }
+      const limit = pageSize(req.pageSize);
+      const rows = await listJobs(db, {
+        ...tenant,
+        after: after && { createdUs: after[0]!, id: after[1]! },
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      const nextCursor =
+        rows.length > limit && last ? cursors.encode(context, [last.created_us, last.id]) : "";
+      return create(ListRevokeJobsResponseSchema, { jobs: page.map(jobToProto), nextCursor });
+    },
+  };
+}

@@ -1,0 +1,282 @@
+import type { Database, NewRevokeJobRow, RevokeItemRow, RevokeJobRow, ScopeKindColumn } from "@warden/db";
+import { sql, type Kysely, type Transaction } from "kysely";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const IN_FLIGHT_INDEX = "revoke_jobs_in_flight_uq";
+const IN_FLIGHT = ["planning", "running"] as const;
+
+/** Where a scope's object lives, for tenant checks and the job's org/project columns. */
+export interface ScopePlace {
+  orgId: string;
+  projectId: string | null;
+}
+
+/** A job list filter: an org, optionally narrowed to one project. */
+export interface JobTenant {
+  orgId: string;
+  projectId: string | null;
+}
+
+/** True when `error` is Postgres refusing a second in-flight job for one scope. */
+export function isInFlightConflict(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string } | null;
+  return e?.code === "23505" && e.constraint === IN_FLIGHT_INDEX;
+}
+
+/**
+ * The org/project a scope object belongs to, deleted or not: soft-deleted
+ * accounts keep their ciphertexts until the purge task runs, so revoking a
+ * deleted scope is meaningful.
+ */
+export async function findScopePlace(
+  db: Db,
+  kind: ScopeKindColumn,
+  id: string,
+): Promise<ScopePlace | undefined> {
+  switch (kind) {
+    case "org": {
+      const row = await db.selectFrom("orgs").select("id").where("id", "=", id).executeTakeFirst();
+      return row && { orgId: row.id, projectId: null };
+    }
+    case "project": {
+      const row = await db
+        .selectFrom("projects")
+        .select(["org_id", "id"])
+        .where("id", "=", id)
+        .executeTakeFirst();
+      return row && { orgId: row.org_id, projectId: row.id };
+    }
+    case "auth_config":
+    case "connected_account": {
+      const table = kind === "auth_config" ? "auth_configs" : "connected_accounts";
+      const row = await db
+        .selectFrom(table)
+        .select(["org_id", "project_id"])
+        .where("id", "=", id)
+        .executeTakeFirst();
+      return row && { orgId: row.org_id, projectId: row.project_id };
+    }
+  }
+}
+
+/** Inserts a job; throws the unique violation isInFlightConflict recognises when its scope has one in flight. */
+export async function insertJob(db: Db, row: NewRevokeJobRow): Promise<RevokeJobRow> {
+  return db.insertInto("revoke_jobs").values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The job, if it exists. */
+export async function findJob(db: Db, id: string): Promise<RevokeJobRow | undefined> {
+  return db.selectFrom("revoke_jobs").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** The planning or running job of a scope, if any (at most one, by the unique index). */
+export async function findInFlightJob(
+  db: Db,
+  kind: ScopeKindColumn,
+  scopeId: string,
+): Promise<RevokeJobRow | undefined> {
+  return db
+    .selectFrom("revoke_jobs")
+    .selectAll()
+    .where("scope_kind", "=", kind)
+    .where("scope_id", "=", scopeId)
+    .where("status", "in", IN_FLIGHT)
+    .executeTakeFirst();
+}
+
+/** A job row with its created_at in exact microseconds (a JS Date would drop them and mis-page). */
+export type ListedJobRow = RevokeJobRow & { created_us: string };
+
+/**
+ * One keyset page of a tenant's jobs, newest first, on the index
+ * (org_id, created_at desc, id desc): as cheap at page 1,000 as at page 1.
+ */
+export async function listJobs(
+  db: Db,
+  filter: JobTenant & { after: { createdUs: string; id: string } | undefined; limit: number },
+): Promise<ListedJobRow[]> {
+  let query = db
+    .selectFrom("revoke_jobs")
+    .selectAll()
+    .select(sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as("created_us"))
+    .where("org_id", "=", filter.orgId);
+  if (filter.projectId) query = query.where("project_id", "=", filter.projectId);
+  if (filter.after) {
+    const { createdUs, id } = filter.after;
+    query = query.where(
+      sql<boolean>`(created_at, id) < (timestamptz 'epoch' + ${createdUs}::bigint * interval '1 microsecond', ${id})`,
+    );
+  }
+  return query.orderBy("created_at", "desc").orderBy("id", "desc").limit(filter.limit).execute();
+}
+
+export type LedgerRow = Pick<
+  RevokeItemRow,
+  "account_id" | "status" | "attempts" | "error_code" | "error_message" | "updated_at" | "wiped_locally"
+>;
+
+/**
+ * One keyset page of a job's ledger ordered by account id: the primary key
+ * (job_id, account_id) for every item, the index (job_id, status, account_id)
+ * for failed ones — never OFFSET, so item 1,000,000 costs what item 1 does.
+ */
+export async function listItems(
+  db: Kysely<Database>,
+  filter: { jobId: string; failedOnly: boolean; afterAccountId: string | undefined; limit: number },
+): Promise<LedgerRow[]> {
+  return db.transaction().execute(async (trx) => {
+    await preferIndexOrder(trx);
+    return itemsPageQuery(trx, filter).execute();
+  });
+}
+
+/**
+ * Keeps a page query on its index's order. A freshly planned job's item count
+ * is unknown to the planner's statistics until the next ANALYZE, and with a
+ * low estimate it picks bitmap scan + sort, which reads every remaining item
+ * of the job for one page. Disabling sort for this transaction only leaves the
+ * ordered index scan, whose cost is the page size whatever the statistics say.
+ */
+export async function preferIndexOrder(trx: Transaction<Database>): Promise<void> {
+  await sql`set local enable_sort = off`.execute(trx);
+}
+
+/** The query listItems runs, exposed so a test can EXPLAIN it. */
+export function itemsPageQuery(
+  db: Db,
+  filter: { jobId: string; failedOnly: boolean; afterAccountId: string | undefined; limit: number },
+) {
+  let query = db
+    .selectFrom("revoke_items")
+    .select([
+      "account_id",
+      "status",
+      "attempts",
+      "error_code",
+      "error_message",
+      "updated_at",
+      "wiped_locally",
+    ])
+    .where("job_id", "=", filter.jobId);
+  if (filter.failedOnly) query = query.where("status", "=", "failed");
+  if (filter.afterAccountId) query = query.where("account_id", ">", filter.afterAccountId);
+  return query.orderBy("account_id").limit(filter.limit);
+}
+
+/** Locks the job row for a state change; callers hold it for their whole transaction. */
+export async function lockJob(trx: Transaction<Database>, id: string): Promise<RevokeJobRow | undefined> {
+  return trx.selectFrom("revoke_jobs").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
+/**
+ * Cancels a locked in-flight job: its pending items become cancelled and the
+ * counters move by exactly the rows changed, in this transaction.
+ */
+export async function cancelLockedJob(
+  trx: Transaction<Database>,
+  id: string,
+  now: Date,
+): Promise<RevokeJobRow> {
+  const changed = await trx
+    .updateTable("revoke_items")
+    .set({ status: "cancelled", updated_at: now })
+    .where("job_id", "=", id)
+    .where("status", "=", "pending")
+    .executeTakeFirst();
+  const n = Number(changed.numUpdatedRows);
+  return trx
+    .updateTable("revoke_jobs")
+    .set((eb) => ({
+      status: "cancelled",
+      finished_at: now,
+      updated_at: now,
+      cancelled: eb("cancelled", "+", n),
+      pending: eb("pending", "-", n),
+    }))
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Starts the next run of a locked, finished job over its failed items only:
+ * run + 1, status planning, failed items back to pending (unpublished, zero
+ * attempts), counters moved by exactly the rows changed. Throws the in-flight
+ * unique violation when another job of the scope is running.
+ */
+export async function retryLockedJob(
+  trx: Transaction<Database>,
+  id: string,
+  now: Date,
+): Promise<RevokeJobRow> {
+  const { run } = await trx
+    .updateTable("revoke_jobs")
+    .set((eb) => ({ run: eb("run", "+", 1), status: "planning", finished_at: null, updated_at: now }))
+    .where("id", "=", id)
+    .returning("run")
+    .executeTakeFirstOrThrow();
+  const changed = await trx
+    .updateTable("revoke_items")
+    .set({
+      status: "pending",
+      run,
+      attempts: 0,
+      error_code: null,
+      error_message: null,
+      wiped_locally: false,
+      published_at: null,
+      updated_at: now,
+    })
+    .where("job_id", "=", id)
+    .where("status", "=", "failed")
+    .executeTakeFirst();
+  const n = Number(changed.numUpdatedRows);
+  return trx
+    .updateTable("revoke_jobs")
+    .set((eb) => ({ failed: eb("failed", "-", n), pending: eb("pending", "+", n) }))
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Pending items per auth config over a tenant's in-flight jobs. */
+export async function pendingByAuthConfig(
+  db: Db,
+  tenant: JobTenant | null,
+): Promise<{ authConfigId: string; pending: number }[]> {
+  let query = db
+    .selectFrom("revoke_items as i")
+    .innerJoin("revoke_jobs as j", "j.id", "i.job_id")
+    .select(["i.auth_config_id as authConfigId", sql<number>`count(*)::int`.as("pending")])
+    .where("j.status", "in", IN_FLIGHT)
+    .where("i.status", "=", "pending");
+  if (tenant) query = query.where("j.org_id", "=", tenant.orgId);
+  if (tenant?.projectId) query = query.where("j.project_id", "=", tenant.projectId);
+  return query.groupBy("i.auth_config_id").execute();
+}
+
+/** Total pending over a tenant's in-flight jobs, from the job counters. */
+export async function pendingOfInFlightJobs(db: Db, tenant: JobTenant | null): Promise<number> {
+  let query = db
+    .selectFrom("revoke_jobs")
+    .select(sql<string>`coalesce(sum(pending), 0)::text`.as("pending"))
+    .where("status", "in", IN_FLIGHT);
+  if (tenant) query = query.where("org_id", "=", tenant.orgId);
+  if (tenant?.projectId) query = query.where("project_id", "=", tenant.projectId);
+  const row = await query.executeTakeFirstOrThrow();
+  return Number(row.pending);
+}
+
+/** The subset of `ids` naming auth configs in the tenant (all of them for null). */
+export async function authConfigsInTenant(
+  db: Db,
+  tenant: JobTenant | null,
+  ids: string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  let query = db.selectFrom("auth_configs").select("id").where("id", "in", ids);
+  if (tenant) query = query.where("org_id", "=", tenant.orgId);
+  if (tenant?.projectId) query = query.where("project_id", "=", tenant.projectId);
+  return new Set((await query.execute()).map((r) => r.id));
+}

@@ -1,5 +1,5 @@
 import type { AuthConfigsTable, ConnectedAccountsTable } from "./tables/accounts.table.js";
-import type { LeasesTable, SweeperTasksTable } from "./tables/leases.table.js";
+import type { LeasesTable, SweeperTaskRunsTable, SweeperTasksTable } from "./tables/leases.table.js";
 import type { RevokeItemsTable, RevokeJobsTable } from "./tables/revoke.table.js";
 import type { ApiKeysTable, OrgsTable, ProjectsTable } from "./tables/tenancy.table.js";
 
@@ -14,4 +14,5 @@ export interface Database {
   revoke_items: RevokeItemsTable;
   leases: LeasesTable;
   sweeper_tasks: SweeperTasksTable;
+  sweeper_task_runs: SweeperTaskRunsTable;
 }

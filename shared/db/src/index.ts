@@ -38,6 +38,9 @@ export type {
   NewLeaseRow,
   LeaseStatusColumn,
   SweeperTaskRow,
+  SweeperTaskRunsTable,
+  SweeperTaskRunRow,
+  SweeperRunOutcomeColumn,
 } from "./tables/leases.table.js";
 export type { DatabaseOptions, DatabaseHandle } from "./create-database.js";
 export { createDatabase } from "./create-database.js";

@@ -23,8 +23,26 @@ export interface SweeperTasksTable {
   last_error: string | null;
   last_leader: string | null;
   runs: Generated<number>;
+  consecutive_failures: Generated<number>;
+  retry_at: Date | null;
+  watermark: Date | null;
+}
+
+export type SweeperRunOutcomeColumn = "running" | "success" | "failure" | "aborted";
+
+export interface SweeperTaskRunsTable {
+  task: string;
+  slot: number;
+  attempt: Generated<number>;
+  leader: string;
+  outcome: SweeperRunOutcomeColumn;
+  retryable: Generated<boolean>;
+  error: string | null;
+  started_at: Generated<Date>;
+  finished_at: Date | null;
 }
 
 export type LeaseRow = Selectable<LeasesTable>;
 export type NewLeaseRow = Insertable<LeasesTable>;
 export type SweeperTaskRow = Selectable<SweeperTasksTable>;
+export type SweeperTaskRunRow = Selectable<SweeperTaskRunsTable>;

@@ -1,0 +1,114 @@
+// The sweeper's composition root and its only file with side effects:
+// config → logger → infrastructure → scheduler, event router, server → listen;
+// the reverse on SIGTERM.
+import { hostname } from "node:os";
+import { createAuthenticator } from "@warden/auth";
+import { busNames } from "@warden/bus";
+import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
+import { createLogger } from "@warden/logger";
+import { createMetricsRegistry, startProbeServer } from "@warden/probes";
+import { waitForRedis } from "@warden/redis";
+import { createHealthReporter } from "@warden/rpc";
+import { loadSweeperConfig } from "./config.js";
+import { buildNotifier } from "./notifications/build-notifier.js";
+import { runEventRouter } from "./notifications/event-router.js";
+import { createNotificationDispatcher } from "./notifications/notification-dispatcher.js";
+import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
+import { createScheduler } from "./scheduler/scheduler.js";
+import { createTaskMetrics } from "./scheduler/task-metrics.js";
+import { buildAllTasks } from "./tasks/build-tasks.js";
+import { buildServer } from "./server.js";
+
+const SERVICE = "sweeper";
+const config = loadSweeperConfig();
+const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+if (!config.WARDEN_ADMIN_KEY) logger.warn("WARDEN_ADMIN_KEY is not set: SweeperService refuses every call");
+const instanceId = config.WARDEN_SWEEPER_INSTANCE_ID ?? `${hostname()}-${process.pid}`;
+
+const infrastructure = await openInfrastructure({ service: SERVICE, config, logger });
+const { database, redis, bus } = infrastructure;
+// Leases live in Redis: the first slot attempts must not race the connection.
+await waitForRedis(redis, 30_000);
+const registry = createMetricsRegistry(SERVICE);
+const health = createHealthReporter();
+const retryPolicy = {
+  ...DEFAULT_RETRY_POLICY,
+  initialMs: config.WARDEN_RETRY_INITIAL_MS,
+  maxMs: config.WARDEN_RETRY_MAX_MS,
+};
+
+const notifier = buildNotifier(
+  {
+    webhookUrls: config.WARDEN_NOTIFY_WEBHOOK_URLS,
+    ...(config.WARDEN_NOTIFY_WEBHOOK_SECRET ? { webhookSecret: config.WARDEN_NOTIFY_WEBHOOK_SECRET } : {}),
+    slackUrls: config.WARDEN_NOTIFY_SLACK_URLS,
+    timeoutMs: config.WARDEN_NOTIFY_TIMEOUT_MS,
+    policy: retryPolicy,
+  },
+  logger,
+);
+const notifications = createNotificationDispatcher(notifier, logger);
+const names = busNames(config.WARDEN_NAMESPACE);
+const allTasks = buildAllTasks({ db: database.db, redis, bus, names, notifications }, config);
+const scheduler = createScheduler({
+  db: database.db,
+  redis,
+  logger,
+  metrics: createTaskMetrics(registry),
+  tasks: config.WARDEN_SWEEPER_TASKS.map((name) => allTasks[name]),
+  instanceId,
+  leaseTtlMs: config.WARDEN_SWEEPER_LEASE_TTL_MS,
+  retryPolicy,
+});
+
+const routerStop = new AbortController();
+const router = config.WARDEN_NOTIFY_EVENTS
+  ? runEventRouter({ bus, names, redis, notifications, logger, signal: routerStop.signal }).catch(
+      (error: unknown) => logger.error({ err: error }, "event router stopped"),
+    )
+  : Promise.resolve();
+
+const server = buildServer({
+  db: database.db,
+  redis,
+  scheduler,
+  logger,
+  registry,
+  health,
+  authenticate: createAuthenticator({ db: database.db, adminKey: config.WARDEN_ADMIN_KEY }),
+});
+const port = await server.listen(config.WARDEN_SWEEPER_PORT);
+const probes = await startProbeServer({
+  port: config.WARDEN_PROBE_PORT,
+  registry,
+  checks: infrastructure.checks,
+  logger,
+});
+scheduler.start();
+health.setStatus("", true);
+logger.info(
+  {
+    port,
+    probePort: probes.port,
+    namespace: config.WARDEN_NAMESPACE,
+    instanceId,
+    tasks: config.WARDEN_SWEEPER_TASKS,
+  },
+  "sweeper started",
+);
+
+onShutdownSignal(logger, () => [
+  { name: "mark unready", run: () => probes.setShuttingDown() },
+  { name: "drain rpc", run: () => server.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
+  { name: "stop scheduler", run: () => scheduler.stop() },
+  {
+    name: "stop event router",
+    run: async () => {
+      routerStop.abort();
+      await router;
+    },
+  },
+  { name: "flush notifications", run: () => notifications.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
+  { name: "close infrastructure", run: () => infrastructure.close() },
+  { name: "close probes", run: () => probes.close() },
+]);

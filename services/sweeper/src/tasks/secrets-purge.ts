@@ -1,0 +1,229 @@
+import { publishEvent, publishWork } from "@warden/bus";
+import type { ScopeKindColumn } from "@warden/db";
+import { newId } from "@warden/ids";
+import { JobEventSchema } from "@warden/proto/events/v1";
+import { RevokePlanSchema } from "@warden/proto/work/v1";
+import { sql, type Expression, type SqlBool } from "kysely";
+import type { SweeperTask, TaskRunContext } from "../scheduler/sweeper-task.js";
+import { jobEventOf } from "./job-messages.js";
+import { BATCH_SIZE, type TaskDeps } from "./task-deps.js";
+
+export interface SecretsPurgeOptions {
+  intervalMs: number;
+  /** How long a soft-deleted account, auth config or project is kept (undo window) before purging. */
+  safetyWindowMs: number;
+}
+
+const SCOPES_PER_RUN = 200;
+
+/**
+ * secrets-purge: after the safety window, everything soft-deleted (an
+ * account, or its auth config or project) whose grant may still be live
+ * upstream — ciphertext held, revoked_upstream_at null, a revoke_url to call —
+ * gets a revoke job for the widest deleted scope (unless one is in flight, or
+ * one finished within the window: a provider that refused is retried once per
+ * window, never every interval). Accounts whose grant is gone (revoked
+ * upstream, no revoke_url, or no token left to revoke) are hard-deleted with
+ * their ciphertexts (leases cascade), then auth configs and projects that no
+ * longer have accounts. A deleted account never leaves a live grant behind.
+ */
+export function createSecretsPurgeTask(deps: TaskDeps, options: SecretsPurgeOptions): SweeperTask {
+  return {
+    name: "secrets-purge",
+    intervalMs: options.intervalMs,
+    async run(context) {
+      const cutoff = new Date(context.now.getTime() - options.safetyWindowMs);
+      const jobsStarted = await startRevokeJobs(deps, cutoff, context);
+      const accounts = await deleteSettledAccounts(deps, cutoff, context);
+      const { authConfigs, projects } = await deleteEmptyParents(deps, cutoff, context);
+      return { jobsStarted, accounts, authConfigs, projects };
+    },
+  };
+}
+
+/** Accounts past the window through their own deletion or a deleted parent. */
+function purgeable(cutoff: Date): Expression<SqlBool> {
+  return sql<SqlBool>`(a.deleted_at < ${cutoff} or ac.deleted_at < ${cutoff} or p.deleted_at < ${cutoff})`;
+}
+
+async function startRevokeJobs(deps: TaskDeps, cutoff: Date, context: TaskRunContext): Promise<number> {
+  const scopes = await deps.db
+    .selectFrom("connected_accounts as a")
+    .innerJoin("auth_configs as ac", "ac.id", "a.auth_config_id")
+    .innerJoin("projects as p", "p.id", "a.project_id")
+    .select([
+      "a.org_id",
+      "a.project_id",
+      sql<ScopeKindColumn>`case when p.deleted_at < ${cutoff} then 'project' when ac.deleted_at < ${cutoff} then 'auth_config' else 'connected_account' end`.as(
+        "scope_kind",
+      ),
+      sql<string>`case when p.deleted_at < ${cutoff} then p.id when ac.deleted_at < ${cutoff} then ac.id else a.id end`.as(
+        "scope_id",
+      ),
+    ])
+    .distinct()
+    .where(purgeable(cutoff))
+    .where((eb) =>
+      eb.or([
+        eb("a.access_token_ciphertext", "is not", null),
+        eb("a.refresh_token_ciphertext", "is not", null),
+      ]),
+    )
+    .where("a.revoked_upstream_at", "is", null)
+    .where("ac.revoke_url", "is not", null)
+    .limit(SCOPES_PER_RUN)
+    .execute();
+  let started = 0;
+  for (const scope of scopes) {
+    context.signal.throwIfAborted();
+    const recent = await deps.db
+      .selectFrom("revoke_jobs")
+      .select("id")
+      .where("scope_kind", "=", scope.scope_kind)
+      .where("scope_id", "=", scope.scope_id)
+      .where((eb) => eb.or([eb("status", "in", ["planning", "running"]), eb("finished_at", ">", cutoff)]))
+      .executeTakeFirst();
+    if (recent) continue;
+    const job = await deps.db
+      .insertInto("revoke_jobs")
+      .values({
+        id: newId("projectJob"),
+        org_id: scope.org_id,
+        project_id: scope.project_id,
+        scope_kind: scope.scope_kind,
+        scope_id: scope.scope_id,
+        status: "planning",
+        // Never force: wiping a token the provider did not confirm revoked would leave a live grant we can no longer revoke.
+        force: false,
+      })
+      .onConflict((oc) =>
+        oc.columns(["scope_kind", "scope_id"]).where("status", "in", ["planning", "running"]).doNothing(),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    if (job === undefined) continue;
+    started++;
+    context.logger.info(
+      { jobId: job.id, scope: `${scope.scope_kind}:${scope.scope_id}` },
+      "started a revoke job for purged secrets",
+    );
+    try {
+      await publishWork(
+        deps.bus.js,
+        deps.names.subjects.revokePlan,
+        RevokePlanSchema,
+        { jobId: job.id, run: job.run },
+        {
+          msgId: `plan:${job.id}:${job.run}`,
+          attempts: 3,
+        },
+      );
+      await publishEvent(
+        deps.bus.js,
+        deps.names.subjects.jobEvent(job.id, "created"),
+        JobEventSchema,
+        jobEventOf(job),
+      );
+    } catch (error) {
+      // The job stays planning; jobs-recovery republishes its plan.
+      context.logger.warn({ jobId: job.id, err: error }, "could not publish the plan of a purge job");
+    }
+  }
+  return started;
+}
+
+async function deleteSettledAccounts(deps: TaskDeps, cutoff: Date, context: TaskRunContext): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    context.signal.throwIfAborted();
+    const rows = await deps.db
+      .deleteFrom("connected_accounts")
+      .where("id", "in", (eb) =>
+        eb
+          .selectFrom("connected_accounts as a")
+          .innerJoin("auth_configs as ac", "ac.id", "a.auth_config_id")
+          .innerJoin("projects as p", "p.id", "a.project_id")
+          .select("a.id")
+          .where(purgeable(cutoff))
+          .where((w) =>
+            w.or([
+              w("a.revoked_upstream_at", "is not", null),
+              w("ac.revoke_url", "is", null),
+              w.and([
+                w("a.access_token_ciphertext", "is", null),
+                w("a.refresh_token_ciphertext", "is", null),
+              ]),
+            ]),
+          )
+          // An in-flight job still working on the account keeps it until its item is final.
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom("revoke_items as i")
+                  .innerJoin("revoke_jobs as j", "j.id", "i.job_id")
+                  .select("i.account_id")
+                  .whereRef("i.account_id", "=", "a.id")
+                  .where("i.status", "=", "pending")
+                  .where("j.status", "in", ["planning", "running"]),
+              ),
+            ),
+          )
+          .limit(BATCH_SIZE),
+      )
+      .returning("id")
+      .execute();
+    deleted += rows.length;
+    if (rows.length < BATCH_SIZE) return deleted;
+  }
+}
+
+async function deleteEmptyParents(
+  deps: TaskDeps,
+  cutoff: Date,
+  context: TaskRunContext,
+): Promise<{ authConfigs: number; projects: number }> {
+  context.signal.throwIfAborted();
+  const authConfigs = await deps.db
+    .deleteFrom("auth_configs as ac")
+    .where("ac.deleted_at", "<", cutoff)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("connected_accounts as a").select("a.id").whereRef("a.auth_config_id", "=", "ac.id"),
+        ),
+      ),
+    )
+    .returning("ac.id")
+    .execute();
+  context.signal.throwIfAborted();
+  const projects = await deps.db.transaction().execute(async (trx) => {
+    const ids = (
+      await trx
+        .selectFrom("projects as p")
+        .select("p.id")
+        .where("p.deleted_at", "<", cutoff)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(selectFrom("auth_configs as ac").select("ac.id").whereRef("ac.project_id", "=", "p.id")),
+          ),
+        )
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("connected_accounts as a").select("a.id").whereRef("a.project_id", "=", "p.id"),
+            ),
+          ),
+        )
+        .forUpdate()
+        .skipLocked()
+        .execute()
+    ).map((p) => p.id);
+    if (ids.length === 0) return 0;
+    // Keys bound to a deleted project can authorise nothing any more.
+    await trx.deleteFrom("api_keys").where("project_id", "in", ids).execute();
+    return Number(
+      (await trx.deleteFrom("projects").where("id", "in", ids).executeTakeFirst()).numDeletedRows,
+    );
+  });
+  return { authConfigs: authConfigs.length, projects };
+}

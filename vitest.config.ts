@@ -11,5 +11,6 @@ export default defineConfig({
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     globalSetup: ["shared/testkit/src/global-setup.ts"],
+    reporters: ["default", "./shared/testkit/src/summary-reporter.ts"],
   },
 });

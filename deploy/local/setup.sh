@@ -41,4 +41,7 @@ fi
 # Say something only when packages actually changed.
 grep -q 'Already up to date' "$install_log" || grep -E '^(Packages:|Done)' "$install_log" >&2 || true
 
+# The gateway serves the dashboard bundle; building it takes well under a second.
+pnpm --filter @warden/jobs-gateway --silent build:dashboard >/dev/null
+
 bash deploy/local/ensure-services.sh

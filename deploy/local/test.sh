@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 bash deploy/local/setup.sh
+bash deploy/local/ensure-chromium.sh
 exec pnpm test "$@"

@@ -6,6 +6,7 @@ import { JobsService } from "@warden/proto/jobs/v1";
 import { LeasesService } from "@warden/proto/leases/v1";
 import { createRpcServer, type HealthReporter, type RpcServer } from "@warden/rpc";
 import type { Registry } from "prom-client";
+import { createDashboardFiles } from "./dashboard-files.js";
 import type { GatewayDeps } from "./gateway-deps.js";
 import { createAccountsService } from "./handlers/accounts-service.js";
 import { createAdminService } from "./handlers/admin-service.js";
@@ -27,6 +28,7 @@ export function buildServer(deps: GatewayServerDeps): RpcServer {
     registry: deps.registry,
     corsOrigins: deps.corsOrigins,
     interceptors: [createAuthInterceptor(deps.authenticate)],
+    serveStatic: createDashboardFiles({ logger: deps.logger }),
     routes: (router) => {
       router.service(AdminService, createAdminService(deps));
       router.service(AccountsService, createAccountsService(deps));

@@ -1,0 +1,14 @@
+#!/usr/bin/env tsx
+// Entry point: the only file of the CLI that touches process state (argv, env, stdio, signals).
+import { runCli } from "./run-cli.js";
+
+const interrupt = new AbortController();
+process.once("SIGINT", () => interrupt.abort());
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  signal: interrupt.signal,
+});

@@ -1,0 +1,170 @@
+import type { WorkOutcome } from "@warden/bus";
+import { openAccountToken, type Keyring } from "@warden/crypto";
+import type { Logger } from "@warden/logger";
+import { revokeToken, type RevokeAgents, type RevokeOutcome } from "@warden/oauth";
+import type { RevokeWorkItem } from "@warden/proto/work/v1";
+import type { FairScheduler } from "../fair-scheduler.js";
+import type { LedgerOutcome } from "../ledger/ledger-outcome.js";
+import type { LedgerWriter } from "../ledger/ledger-writer.js";
+import type { ItemContext, ItemKey } from "../repositories/item-context.repository.js";
+import type { AuthConfigCache, RevokeClient } from "./auth-config-cache.js";
+import { retryDelayMs } from "./retry-delay.js";
+
+/** Tunables of per-item work. */
+export interface ItemSettings {
+  maxAttempts: number;
+  requestTimeoutMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+export interface ProcessItemDeps {
+  loadContext: (key: ItemKey) => Promise<ItemContext | undefined>;
+  authConfigs: AuthConfigCache;
+  keyring: Keyring;
+  scheduler: FairScheduler;
+  ledger: LedgerWriter;
+  agents: RevokeAgents;
+  settings: ItemSettings;
+  /** Aborts on shutdown: an item still waiting for a slot is handed back. */
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+const ACK: WorkOutcome = { kind: "ack" };
+
+/**
+ * Handles one delivery of a work item: skips it (ack) unless it is still
+ * pending in this run of a live job; otherwise revokes at the provider and
+ * resolves only after the outcome is committed to the ledger, with `ack` for a
+ * final status and `nak` with the back-off delay for a retry.
+ */
+export async function processItem(deps: ProcessItemDeps, item: RevokeWorkItem): Promise<WorkOutcome> {
+  const context = await deps.loadContext({ jobId: item.jobId, accountId: item.accountId });
+  // Idempotent skip: already final, a stale run, or a job that was cancelled or finished.
+  if (context === undefined || context.status !== "pending" || context.run !== item.run) return ACK;
+  if (context.jobStatus !== "planning" && context.jobStatus !== "running") return ACK;
+
+  const decided = await decide(deps, context);
+  if (decided === "handed_back") return { kind: "nak" };
+  const changed = await deps.ledger.write(decided.outcome);
+  if (decided.outcome.kind === "retry" && changed) return { kind: "nak", delayMs: decided.delayMs };
+  return ACK;
+}
+
+type Decision = { outcome: LedgerOutcome; delayMs?: number } | "handed_back";
+
+async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Decision> {
+  const attempts = context.attempts + 1;
+  const final = (
+    status: "revoked" | "failed" | "skipped",
+    errorCode: string | null,
+    errorMessage: string | null,
+    wipe: boolean,
+  ): Decision => ({
+    outcome: {
+      kind: "final",
+      jobId: context.jobId,
+      accountId: context.accountId,
+      run: context.run,
+      status,
+      attempts: status === "skipped" ? context.attempts : attempts,
+      errorCode,
+      errorMessage,
+      wipe,
+      confirmedUpstream: status === "revoked",
+    },
+  });
+
+  const sealed = context.refreshTokenCiphertext ?? context.accessTokenCiphertext;
+  if (sealed === null || context.tokenKeyId === null || context.externalUserId === null) {
+    // Another job (or a delete) already wiped this account: nothing is left to revoke.
+    return final("skipped", "no_tokens", "the account holds no tokens any more", false);
+  }
+  const client = await deps.authConfigs.get(context.authConfigId);
+  if (client === undefined || client.revokeUrl === null) {
+    return final("skipped", "no_revoke_url", "the auth config has no revoke_url; tokens wiped locally", true);
+  }
+
+  let token: string;
+  try {
+    token = openAccountToken(
+      deps.keyring,
+      { authConfigId: context.authConfigId, externalUserId: context.externalUserId },
+      context.refreshTokenCiphertext !== null ? "refresh" : "access",
+      { ciphertext: sealed, keyId: context.tokenKeyId },
+    );
+  } catch {
+    deps.logger.error(
+      { jobId: context.jobId, accountId: context.accountId },
+      "stored token cannot be opened",
+    );
+    return final("failed", "token_unreadable", "the stored token could not be decrypted", context.force);
+  }
+
+  if (!(await deps.scheduler.acquire(context.jobId, context.authConfigId, deps.signal))) return "handed_back";
+  let answer: RevokeOutcome;
+  try {
+    answer = await revokeToken({
+      revokeUrl: client.revokeUrl,
+      token,
+      tokenTypeHint: context.refreshTokenCiphertext !== null ? "refresh_token" : "access_token",
+      client: client.credentials,
+      responseStyle: client.responseStyle,
+      timeoutMs: deps.settings.requestTimeoutMs,
+      agents: deps.agents,
+    });
+  } finally {
+    deps.scheduler.release(context.authConfigId);
+  }
+  return fromAnswer(deps, context, client, answer, attempts, final);
+}
+
+function fromAnswer(
+  deps: ProcessItemDeps,
+  context: ItemContext,
+  client: RevokeClient,
+  answer: RevokeOutcome,
+  attempts: number,
+  final: (
+    status: "revoked" | "failed",
+    code: string | null,
+    message: string | null,
+    wipe: boolean,
+  ) => Decision,
+): Decision {
+  const where = {
+    jobId: context.jobId,
+    accountId: context.accountId,
+    authConfigId: client.authConfigId,
+    attempts,
+  };
+  switch (answer.kind) {
+    case "revoked":
+      return final("revoked", null, null, true);
+    case "failed":
+      deps.logger.info(
+        { ...where, errorCode: answer.errorCode, status: answer.status },
+        "provider refused revocation",
+      );
+      return final("failed", answer.errorCode, answer.errorDescription ?? null, context.force);
+    case "retry": {
+      if (attempts >= deps.settings.maxAttempts) {
+        deps.logger.warn({ ...where, errorCode: answer.errorCode }, "revocation attempts exhausted");
+        return final("failed", answer.errorCode, `gave up after ${attempts} attempts`, context.force);
+      }
+      const { retryBaseMs, retryMaxMs } = deps.settings;
+      return {
+        outcome: {
+          kind: "retry",
+          jobId: context.jobId,
+          accountId: context.accountId,
+          run: context.run,
+          attempts,
+          errorCode: answer.errorCode,
+        },
+        delayMs: retryDelayMs(attempts, answer.retryAfterMs, retryBaseMs, retryMaxMs),
+      };
+    }
+  }
+}

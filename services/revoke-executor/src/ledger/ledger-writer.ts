@@ -1,0 +1,76 @@
+import DataLoader from "dataloader";
+import type { Database } from "@warden/db";
+import type { Kysely } from "kysely";
+import type { LedgerOutcome } from "./ledger-outcome.js";
+import { writeOutcomes, type WrittenBatch } from "./write-outcomes.js";
+
+export interface LedgerWriterOptions {
+  db: Kysely<Database>;
+  /** Outcomes per transaction at most. */
+  maxBatch: number;
+  /** How long the first outcome of a batch waits for company. */
+  maxWaitMs: number;
+  /** How long a batch keeps retrying while PostgreSQL is unreachable before its items are handed back. */
+  retryForMs: number;
+  /** Runs after each commit (events); must not throw. */
+  afterCommit: (batch: WrittenBatch) => void;
+  onRetry?: (error: unknown, attempt: number) => void;
+}
+
+/** Queues outcomes into shared transactions. */
+export interface LedgerWriter {
+  /** Resolves once the outcome's transaction committed: true if it changed the item. Rejects if it could not commit. */
+  write(outcome: LedgerOutcome): Promise<boolean>;
+}
+
+// Codes after which the same transaction can simply be tried again: the database
+// restarted or is starting (57P0x, 08xxx), or two batches deadlocked (40P01, 40001).
+const RETRYABLE_SQLSTATE = /^(08|57P0|40P01|40001|53300)/;
+const RETRYABLE_NODE = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND"]);
+
+/** True for failures that say nothing about the data, only that the database was briefly unavailable. */
+export function isTransientDbError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && (RETRYABLE_SQLSTATE.test(code) || RETRYABLE_NODE.has(code))) return true;
+  const message = error instanceof Error ? error.message : "";
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    message,
+  );
+}
+
+/**
+ * Batches outcomes (up to maxBatch, or what arrived within maxWaitMs) into one
+ * transaction each; retries a batch while the database is briefly unavailable,
+ * so a PostgreSQL restart does not turn finished provider calls into repeats.
+ */
+export function createLedgerWriter(options: LedgerWriterOptions): LedgerWriter {
+  const loader = new DataLoader<LedgerOutcome, boolean>(
+    async (outcomes) => {
+      const batch = await commitWithRetry(options, [...outcomes]);
+      options.afterCommit(batch);
+      return batch.changed;
+    },
+    {
+      cache: false,
+      maxBatchSize: options.maxBatch,
+      batchScheduleFn: (run) => setTimeout(run, options.maxWaitMs),
+    },
+  );
+  return { write: (outcome) => loader.load(outcome) };
+}
+
+async function commitWithRetry(
+  options: LedgerWriterOptions,
+  outcomes: LedgerOutcome[],
+): Promise<WrittenBatch> {
+  const deadline = Date.now() + options.retryForMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeOutcomes(options.db, outcomes);
+    } catch (error) {
+      if (!isTransientDbError(error) || Date.now() >= deadline) throw error;
+      options.onRetry?.(error, attempt);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** (attempt - 1), 2_000)));
+    }
+  }
+}

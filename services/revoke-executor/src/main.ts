@@ -1,0 +1,58 @@
+// The revoke executor's composition root and its only file with side effects:
+// config → logger → infrastructure → executor → probes; the reverse on SIGTERM.
+import { hostname } from "node:os";
+import { loadKeyring } from "@warden/crypto";
+import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
+import { createLogger } from "@warden/logger";
+import { createMetricsRegistry, startProbeServer } from "@warden/probes";
+import { executorSettingsOf, loadExecutorConfig } from "./config.js";
+import { DEFAULT_EXECUTOR_SETTINGS, startRevokeExecutor } from "./revoke-executor.js";
+
+const SERVICE = "revoke-executor";
+const config = loadExecutorConfig();
+const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
+
+const infrastructure = await openInfrastructure({
+  service: SERVICE,
+  config,
+  logger,
+  maxDbConnections: config.WARDEN_DB_POOL_SIZE,
+});
+// A pooled client that is checked out (e.g. inside a transaction) has no pool
+// listener; when PostgreSQL restarts its 'error' would otherwise crash the process.
+// The failing query still rejects, and the pool discards the broken client.
+infrastructure.database.pool.on("connect", (client) => client.on("error", () => undefined));
+const registry = createMetricsRegistry(SERVICE);
+const executor = await startRevokeExecutor({
+  db: infrastructure.database.db,
+  redis: infrastructure.redis,
+  bus: infrastructure.bus,
+  namespace: config.WARDEN_NAMESPACE,
+  keyring,
+  logger,
+  instanceId: config.WARDEN_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+  settings: executorSettingsOf(config, DEFAULT_EXECUTOR_SETTINGS),
+});
+const probes = await startProbeServer({
+  port: config.WARDEN_PROBE_PORT,
+  registry,
+  checks: infrastructure.checks,
+  logger,
+});
+logger.info({ probePort: probes.port, namespace: config.WARDEN_NAMESPACE }, "revoke-executor running");
+
+onShutdownSignal(logger, () => [
+  { name: "mark unready", run: () => probes.setShuttingDown() },
+  {
+    // Past the grace period, whatever is still in flight is left unacked: JetStream redelivers it.
+    name: "finish in-flight work",
+    run: () =>
+      Promise.race([
+        executor.stop(),
+        new Promise<void>((resolve) => setTimeout(resolve, config.WARDEN_SHUTDOWN_GRACE_MS).unref()),
+      ]),
+  },
+  { name: "close infrastructure", run: () => infrastructure.close() },
+  { name: "close probes", run: () => probes.close() },
+]);

@@ -1,0 +1,127 @@
+import { publishWorkBatch, type Bus, type BusNames, type WorkOutcome } from "@warden/bus";
+import type { Database } from "@warden/db";
+import type { Logger } from "@warden/logger";
+import { RevokeWorkItemSchema, type RevokePlan } from "@warden/proto/work/v1";
+import type { Kysely } from "kysely";
+import type { JobEvents } from "../job-events.js";
+import {
+  expandNextBatch,
+  findJob,
+  finishPlanning,
+  markPublished,
+  unpublishedItems,
+  type PlannedItem,
+} from "../repositories/planning.repository.js";
+
+export interface PlannerDeps {
+  db: Kysely<Database>;
+  bus: Bus;
+  names: BusNames;
+  /** Creates the job's items consumer before any item is published. */
+  ensureJobConsumer: (jobId: string) => Promise<void>;
+  events: JobEvents;
+  logger: Logger;
+  batchSize: number;
+  /** Aborts on shutdown: planning stops between batches and the plan is handed back. */
+  signal: AbortSignal;
+}
+
+/**
+ * Plans one run of a job: republishes this run's pending items that were never
+ * confirmed published, expands the rest of the scope (run 1) in batches from
+ * plan_cursor, then moves the job to running (or completed when nothing is
+ * pending). Safe to run again after a crash at any point: nothing is lost
+ * (plan_cursor, published_at) and nothing duplicated (ON CONFLICT, Nats-Msg-Id).
+ */
+export async function planJobRun(deps: PlannerDeps, plan: RevokePlan): Promise<WorkOutcome> {
+  const { db, logger } = deps;
+  const job = await findJob(db, plan.jobId);
+  if (job === undefined || job.run !== plan.run || (job.status !== "planning" && job.status !== "running")) {
+    logger.debug({ jobId: plan.jobId, run: plan.run }, "plan no longer applies; dropping it");
+    return { kind: "ack" };
+  }
+  const started = Date.now();
+  await deps.ensureJobConsumer(job.id);
+  const republished = await publishUnpublished(deps, job.id, plan.run);
+
+  let planned = 0;
+  if (plan.run === 1 && job.status === "planning") {
+    // Publishing batch k overlaps with expanding batch k+1; the ledger rows of a batch are
+    // committed before its messages go out, so a crash in between only leaves them unpublished.
+    let publishing: Promise<unknown> = Promise.resolve();
+    let failure: { error: unknown } | undefined;
+    for (;;) {
+      const next = await expandNextBatch(db, job.id, plan.run, deps.batchSize);
+      await publishing;
+      if (failure) throw failure.error;
+      if (next.done) break;
+      if (deps.signal.aborted) {
+        await publishAndMark(deps, job.id, plan.run, next.inserted);
+        logger.info(
+          { jobId: job.id, planned: planned + next.inserted.length },
+          "planning interrupted by shutdown; handing the plan back",
+        );
+        return { kind: "nak" };
+      }
+      planned += next.inserted.length;
+      publishing = publishAndMark(deps, job.id, plan.run, next.inserted).catch((error: unknown) => {
+        failure = { error };
+      });
+    }
+  }
+
+  const { job: finished, completedNow } = await finishPlanning(db, job.id, plan.run);
+  logger.info(
+    {
+      jobId: job.id,
+      run: plan.run,
+      planned,
+      republished,
+      status: finished?.status,
+      ms: Date.now() - started,
+    },
+    "planned revoke job",
+  );
+  if (finished !== undefined) {
+    if (completedNow) await deps.events.completed(finished);
+    else deps.events.progress(finished);
+  }
+  return { kind: "ack" };
+}
+
+async function publishUnpublished(deps: PlannerDeps, jobId: string, run: number): Promise<number> {
+  let after: string | null = null;
+  let count = 0;
+  for (;;) {
+    const items = await unpublishedItems(deps.db, jobId, run, after, deps.batchSize);
+    if (items.length === 0) return count;
+    await publishAndMark(deps, jobId, run, items);
+    count += items.length;
+    after = items[items.length - 1]!.account_id;
+  }
+}
+
+async function publishAndMark(
+  deps: PlannerDeps,
+  jobId: string,
+  run: number,
+  items: PlannedItem[],
+): Promise<void> {
+  if (items.length === 0) return;
+  const subject = deps.names.subjects.revokeItem(jobId);
+  await publishWorkBatch(
+    deps.bus.nc,
+    items.map((item) => ({
+      subject,
+      schema: RevokeWorkItemSchema,
+      message: { jobId, run, accountId: item.account_id, authConfigId: item.auth_config_id },
+      msgId: `item:${jobId}:${run}:${item.account_id}`,
+    })),
+    { window: 1024, attempts: 5 },
+  );
+  await markPublished(
+    deps.db,
+    jobId,
+    items.map((item) => item.account_id),
+  );
+}

@@ -1,0 +1,76 @@
+import type { Database, ItemStatusColumn, JobStatusColumn } from "@warden/db";
+import { sql, type Kysely } from "kysely";
+
+/** Everything needed to act on one work item, read in one round trip. */
+export interface ItemContext {
+  jobId: string;
+  accountId: string;
+  run: number;
+  status: ItemStatusColumn;
+  attempts: number;
+  authConfigId: string;
+  jobStatus: JobStatusColumn;
+  force: boolean;
+  /** Null when the account row is gone. */
+  externalUserId: string | null;
+  accessTokenCiphertext: Buffer | null;
+  refreshTokenCiphertext: Buffer | null;
+  tokenKeyId: string | null;
+}
+
+/** Identifies one ledger line. */
+export interface ItemKey {
+  jobId: string;
+  accountId: string;
+}
+
+/** Loads the ledger line, its job and its account for many items at once; missing items are absent from the map. */
+export async function loadItemContexts(
+  db: Kysely<Database>,
+  keys: readonly ItemKey[],
+): Promise<Map<string, ItemContext>> {
+  const result = await sql<{
+    job_id: string;
+    account_id: string;
+    run: number;
+    status: ItemStatusColumn;
+    attempts: number;
+    auth_config_id: string;
+    job_status: JobStatusColumn;
+    force: boolean;
+    external_user_id: string | null;
+    access_token_ciphertext: Buffer | null;
+    refresh_token_ciphertext: Buffer | null;
+    token_key_id: string | null;
+  }>`
+    select i.job_id, i.account_id, i.run, i.status, i.attempts, i.auth_config_id,
+           j.status as job_status, j.force,
+           a.external_user_id, a.access_token_ciphertext, a.refresh_token_ciphertext, a.token_key_id
+      from unnest(${keys.map((k) => k.jobId)}::text[], ${keys.map((k) => k.accountId)}::text[]) as k(job_id, account_id)
+      join revoke_items i on i.job_id = k.job_id and i.account_id = k.account_id
+      join revoke_jobs j on j.id = i.job_id
+      left join connected_accounts a on a.id = i.account_id`.execute(db);
+  const contexts = new Map<string, ItemContext>();
+  for (const row of result.rows) {
+    contexts.set(itemKeyString(row.job_id, row.account_id), {
+      jobId: row.job_id,
+      accountId: row.account_id,
+      run: row.run,
+      status: row.status,
+      attempts: row.attempts,
+      authConfigId: row.auth_config_id,
+      jobStatus: row.job_status,
+      force: row.force,
+      externalUserId: row.external_user_id,
+      accessTokenCiphertext: row.access_token_ciphertext,
+      refreshTokenCiphertext: row.refresh_token_ciphertext,
+      tokenKeyId: row.token_key_id,
+    });
+  }
+  return contexts;
+}
+
+/** The map key of one item. */
+export function itemKeyString(jobId: string, accountId: string): string {
+  return `${jobId}/${accountId}`;
+}

@@ -1,0 +1,232 @@
+import { setMaxListeners } from "node:events";
+import DataLoader from "dataloader";
+import { busNames, ensureWorkConsumer, runConsumer, type Bus, type WorkOutcome } from "@warden/bus";
+import type { Keyring } from "@warden/crypto";
+import type { Database } from "@warden/db";
+import type { Logger } from "@warden/logger";
+import { createRevokeAgents } from "@warden/oauth";
+import { RevokePlanSchema } from "@warden/proto/work/v1";
+import type { Redis } from "@warden/redis";
+import type { Kysely } from "kysely";
+import { startItemConsumers, type ItemConsumers } from "./consumers/item-consumers.js";
+import { ensureJobConsumer } from "./consumers/job-consumer.js";
+import { createFairScheduler, type FairScheduler } from "./fair-scheduler.js";
+import { startHeartbeat } from "./heartbeat.js";
+import { createAuthConfigCache } from "./items/auth-config-cache.js";
+import { processItem, type ItemSettings } from "./items/process-item.js";
+import { createJobEvents } from "./job-events.js";
+import { createLedgerWriter } from "./ledger/ledger-writer.js";
+import { planJobRun } from "./planning/plan-job-run.js";
+import {
+  itemKeyString,
+  loadItemContexts,
+  type ItemContext,
+  type ItemKey,
+} from "./repositories/item-context.repository.js";
+
+/** Every tunable of the executor (main.ts maps the environment onto it). */
+export interface ExecutorSettings extends ItemSettings {
+  /** Provider calls in flight per auth config, in this process. */
+  perAuthConfigLimit: number;
+  /** Provider calls in flight in this process. */
+  globalInFlight: number;
+  /** Deliveries of one job handled at once in this process. */
+  perJobConcurrency: number;
+  planConcurrency: number;
+  planBatchSize: number;
+  ledgerBatch: number;
+  ledgerWaitMs: number;
+  /** How long a ledger batch retries while PostgreSQL is unreachable. */
+  ledgerRetryForMs: number;
+  progressIntervalMs: number;
+  heartbeatMs: number;
+  activeJobsRefreshMs: number;
+  itemAckWaitMs: number;
+  itemMaxAckPending: number;
+}
+
+/** Defaults matching the config schema, for tests and benchmarks. */
+export const DEFAULT_EXECUTOR_SETTINGS: ExecutorSettings = {
+  perAuthConfigLimit: 32,
+  globalInFlight: 256,
+  perJobConcurrency: 256,
+  planConcurrency: 4,
+  planBatchSize: 1000,
+  ledgerBatch: 500,
+  ledgerWaitMs: 5,
+  ledgerRetryForMs: 20_000,
+  progressIntervalMs: 500,
+  heartbeatMs: 5_000,
+  activeJobsRefreshMs: 500,
+  itemAckWaitMs: 15_000,
+  itemMaxAckPending: 4_096,
+  maxAttempts: 8,
+  requestTimeoutMs: 10_000,
+  retryBaseMs: 1_000,
+  retryMaxMs: 60_000,
+};
+
+export interface ExecutorDeps {
+  db: Kysely<Database>;
+  redis: Redis;
+  bus: Bus;
+  namespace: string;
+  keyring: Keyring;
+  logger: Logger;
+  instanceId: string;
+  settings: ExecutorSettings;
+}
+
+/** A running executor. */
+export interface RevokeExecutor {
+  scheduler: FairScheduler;
+  items: ItemConsumers;
+  /** Stops fetching, hands back work not yet started, waits for started work to commit and settle. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the plan consumer, the per-job item consumers and the heartbeat on
+ * connections the caller owns (and closes): the same code runs in main.ts and in tests.
+ */
+export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExecutor> {
+  const { db, bus, logger, settings } = deps;
+  const names = busNames(deps.namespace);
+  const stopping = new AbortController();
+  // Every item waiting for a provider slot listens for shutdown.
+  setMaxListeners(0, stopping.signal);
+  const scheduler = createFairScheduler({
+    globalLimit: settings.globalInFlight,
+    perAuthConfigLimit: settings.perAuthConfigLimit,
+  });
+  const events = createJobEvents({ bus, names, logger, progressIntervalMs: settings.progressIntervalMs });
+  const consumerSettings = { ackWaitMs: settings.itemAckWaitMs, maxAckPending: settings.itemMaxAckPending };
+  const ensureConsumer = (jobId: string) => ensureJobConsumer(bus.jsm, names, jobId, consumerSettings);
+  // Set once the item consumers start; batches commit only after that.
+  const itemsRef: { current?: ItemConsumers } = {};
+  let redelivered = 0;
+  const inFlightItems = new Map<string, Promise<WorkOutcome>>();
+
+  const ledger = createLedgerWriter({
+    db,
+    maxBatch: settings.ledgerBatch,
+    maxWaitMs: settings.ledgerWaitMs,
+    retryForMs: settings.ledgerRetryForMs,
+    afterCommit: (batch) => {
+      events.afterCommit(batch);
+      for (const job of batch.completedJobs) itemsRef.current?.jobFinished(job.id);
+    },
+    onRetry: (error, attempt) =>
+      logger.warn({ attempt, err: { message: (error as Error).message } }, "ledger write failed; retrying"),
+  });
+  const contexts = new DataLoader<ItemKey, ItemContext | undefined, string>(
+    async (keys) => {
+      const found = await loadItemContexts(db, keys);
+      return keys.map((key) => found.get(itemKeyString(key.jobId, key.accountId)));
+    },
+    { cache: false, maxBatchSize: settings.ledgerBatch, batchScheduleFn: (run) => setTimeout(run, 2) },
+  );
+  const itemDeps = {
+    loadContext: (key: ItemKey) => contexts.load(key),
+    authConfigs: createAuthConfigCache({ db, keyring: deps.keyring, ttlMs: 5_000 }),
+    keyring: deps.keyring,
+    scheduler,
+    ledger,
+    agents: createRevokeAgents(Math.max(settings.perAuthConfigLimit, 64)),
+    settings,
+    signal: stopping.signal,
+    logger,
+  };
+
+  const planStopping = new AbortController();
+  const planner = runConsumer({
+    js: bus.js,
+    stream: names.streams.revokePlan,
+    durable: names.consumers.revokePlanner,
+    schema: RevokePlanSchema,
+    signal: planStopping.signal,
+    logger,
+    concurrency: settings.planConcurrency,
+    batch: { maxMessages: settings.planConcurrency, expiresMs: 5_000 },
+    ensureConsumer: () =>
+      ensureWorkConsumer(bus.jsm, names.streams.revokePlan, names.consumers.revokePlanner, {
+        // Short: after a crash the plan is picked up again within this; a live planner extends it.
+        ackWaitMs: 10_000,
+        maxDeliver: -1,
+        maxAckPending: 256,
+      }),
+    handler: (delivery) =>
+      planJobRun(
+        {
+          db,
+          bus,
+          names,
+          ensureJobConsumer: ensureConsumer,
+          events,
+          logger,
+          batchSize: settings.planBatchSize,
+          signal: planStopping.signal,
+        },
+        delivery.message,
+      ),
+  });
+
+  const items = startItemConsumers({
+    db,
+    bus,
+    names,
+    logger,
+    ensureJobConsumer: ensureConsumer,
+    perJobConcurrency: settings.perJobConcurrency,
+    refreshMs: settings.activeJobsRefreshMs,
+    sweepMs: 30_000,
+    handle: async (item, deliveryCount) => {
+      if (deliveryCount > 1) redelivered++;
+      // A second copy of an item this process is already working on (a re-published
+      // message) waits for the first and is then dropped: one provider call, one outcome.
+      const key = `${itemKeyString(item.jobId, item.accountId)}/${item.run}`;
+      const current = inFlightItems.get(key);
+      if (current !== undefined) {
+        await current.catch(() => undefined);
+        return { kind: "ack" };
+      }
+      const work = processItem(itemDeps, item);
+      inFlightItems.set(key, work);
+      try {
+        return await work;
+      } finally {
+        inFlightItems.delete(key);
+      }
+    },
+  });
+
+  itemsRef.current = items;
+
+  const heartbeat = startHeartbeat({
+    redis: deps.redis,
+    instance: deps.instanceId,
+    intervalMs: settings.heartbeatMs,
+    logger,
+    snapshot: () => {
+      const snapshot = { inFlight: scheduler.inFlight, redelivered, authConfigs: scheduler.authConfigLoad() };
+      redelivered = 0;
+      return snapshot;
+    },
+  });
+  logger.info({ instance: deps.instanceId, namespace: deps.namespace }, "revoke executor started");
+
+  return {
+    scheduler,
+    items,
+    async stop() {
+      stopping.abort();
+      planStopping.abort();
+      await Promise.all([planner, items.stop()]);
+      events.stop();
+      await heartbeat.stop();
+      itemDeps.agents.http.destroy();
+      itemDeps.agents.https.destroy();
+      logger.info({ instance: deps.instanceId }, "revoke executor stopped");
+    },
+  };
+}

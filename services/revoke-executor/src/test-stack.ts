@@ -1,0 +1,103 @@
+// Test support (not a test): a namespace on real PostgreSQL, Redis and NATS
+// (the shared servers or private ones), and in-process executors on it whose
+// log lines are captured so tests can assert that no secret was ever logged.
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import { connectBus, ensureStreams, type Bus } from "@warden/bus";
+import { Keyring } from "@warden/crypto";
+import { createDatabase, dropNamespaceSchema, migrateToLatest, type DatabaseHandle } from "@warden/db";
+import { createLogger } from "@warden/logger";
+import { createRedis, waitForRedis, type Redis } from "@warden/redis";
+import { testNamespace } from "@warden/testkit";
+import {
+  DEFAULT_EXECUTOR_SETTINGS,
+  startRevokeExecutor,
+  type ExecutorSettings,
+  type RevokeExecutor,
+} from "./revoke-executor.js";
+
+export interface TestStack {
+  namespace: string;
+  urls: { database: string; redis: string; nats: string };
+  database: DatabaseHandle;
+  redis: Redis;
+  bus: Bus;
+  keyring: Keyring;
+  /** The keyring as WARDEN_ENCRYPTION_KEYS, for child processes. */
+  encryptionKeys: string;
+  close(): Promise<void>;
+}
+
+/** Opens a fresh namespace (schema migrated, streams provisioned) for one test file. */
+export async function openTestStack(
+  label: string,
+  urls: Partial<TestStack["urls"]> = {},
+): Promise<TestStack> {
+  const namespace = testNamespace(label);
+  const resolved = {
+    database: urls.database ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+    redis: urls.redis ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    nats: urls.nats ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222",
+  };
+  const database = createDatabase({ url: resolved.database, namespace, maxConnections: 16 });
+  // As in main.ts: a checked-out client's 'error' (PostgreSQL restarting) must not crash the process.
+  database.pool.on("connect", (client) => client.on("error", () => undefined));
+  await migrateToLatest(database.db, namespace);
+  const redis = createRedis({ url: resolved.redis, namespace });
+  await waitForRedis(redis);
+  const bus = await connectBus({
+    servers: resolved.nats.split(","),
+    name: `${namespace}:test`,
+    reconnectTimeWaitMs: 250,
+  });
+  await ensureStreams(bus.jsm, namespace);
+  const key = randomBytes(32);
+  return {
+    namespace,
+    urls: resolved,
+    database,
+    redis,
+    bus,
+    keyring: new Keyring([{ id: "test", key }]),
+    encryptionKeys: `test:${key.toString("base64")}`,
+    async close() {
+      await bus.close();
+      await dropNamespaceSchema(database.db, namespace).catch(() => undefined);
+      await database.close();
+      redis.disconnect();
+    },
+  };
+}
+
+export interface TestExecutor {
+  executor: RevokeExecutor;
+  logLines: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts an executor in this process on the stack's connections (or on `bus`, e.g. a private NATS). */
+export async function startTestExecutor(
+  stack: TestStack,
+  settings: Partial<ExecutorSettings> = {},
+  overrides: { bus?: Bus; database?: DatabaseHandle } = {},
+): Promise<TestExecutor> {
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  const logger = createLogger({ service: "revoke-executor", level: "debug", destination });
+  const executor = await startRevokeExecutor({
+    db: (overrides.database ?? stack.database).db,
+    redis: stack.redis,
+    bus: overrides.bus ?? stack.bus,
+    namespace: stack.namespace,
+    keyring: stack.keyring,
+    logger,
+    instanceId: `test-${randomBytes(3).toString("hex")}`,
+    settings: { ...DEFAULT_EXECUTOR_SETTINGS, ...settings },
+  });
+  return { executor, logLines, stop: () => executor.stop() };
+}

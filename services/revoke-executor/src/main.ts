@@ -19,10 +19,6 @@ const infrastructure = await openInfrastructure({
   logger,
   maxDbConnections: config.WARDEN_DB_POOL_SIZE,
 });
-// A pooled client that is checked out (e.g. inside a transaction) has no pool
-// listener; when PostgreSQL restarts its 'error' would otherwise crash the process.
-// The failing query still rejects, and the pool discards the broken client.
-infrastructure.database.pool.on("connect", (client) => client.on("error", () => undefined));
 const registry = createMetricsRegistry(SERVICE);
 const executor = await startRevokeExecutor({
   db: infrastructure.database.db,

@@ -40,8 +40,6 @@ export async function openTestStack(
     nats: urls.nats ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222",
   };
   const database = createDatabase({ url: resolved.database, namespace, maxConnections: 16 });
-  // As in main.ts: a checked-out client's 'error' (PostgreSQL restarting) must not crash the process.
-  database.pool.on("connect", (client) => client.on("error", () => undefined));
   await migrateToLatest(database.db, namespace);
   const redis = createRedis({ url: resolved.redis, namespace });
   await waitForRedis(redis);

@@ -42,8 +42,11 @@ export function createDatabase(options: DatabaseOptions): DatabaseHandle {
     options: `-c search_path=${options.namespace}`,
     application_name: `warden:${options.namespace}`,
   });
-  // Without a listener an idle client's error would crash the process.
+  // Without listeners a connection error (PostgreSQL restarting) would crash
+  // the process: idle clients report through the pool, checked-out ones emit
+  // on themselves while their query also fails, which is where callers see it.
   pool.on("error", (error) => options.onPoolError?.(error));
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

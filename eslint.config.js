@@ -3,7 +3,14 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "shared/proto/src/gen/**", "**/dist/**", "services/jobs-gateway/public/**"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "shared/proto/src/gen/**",
+      "**/dist/**",
+      "services/jobs-gateway/public/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

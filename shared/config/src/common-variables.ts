@@ -50,9 +50,13 @@ export const logLevelVariable = z
   .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
   .default("info");
 
+/** WARDEN_STREAM_REPLICAS: JetStream stream replicas (1 on one server, 3 on a three-node cluster). */
+export const streamReplicasVariable = z.coerce.number().int().min(1).max(5).default(1);
+
 /** The variables every Warden service reads. */
 export const baseVariables = {
   WARDEN_NAMESPACE: namespaceVariable,
+  WARDEN_STREAM_REPLICAS: streamReplicasVariable,
   DATABASE_URL: databaseUrlVariable,
   REDIS_URL: redisUrlVariable,
   NATS_URL: natsUrlVariable,

@@ -7,5 +7,6 @@ export {
   portVariable,
   millisecondsVariable,
   logLevelVariable,
+  streamReplicasVariable,
   baseVariables,
 } from "./common-variables.js";

@@ -8,6 +8,7 @@ export interface InfrastructureConfig {
   REDIS_URL: string;
   NATS_URL: string[];
   WARDEN_NAMESPACE: string;
+  WARDEN_STREAM_REPLICAS: number;
 }
 
 export interface Infrastructure {
@@ -18,6 +19,26 @@ export interface Infrastructure {
   checks: Record<"postgres" | "redis" | "nats", () => Promise<void>>;
   /** Drains NATS, then closes Redis and the pool (reverse of opening). */
   close(): Promise<void>;
+}
+
+const MIGRATE_ATTEMPTS = 5;
+
+// Replicas booting together, or a database still starting, can make one
+// migration attempt fail; the advisory lock makes a retry safe.
+async function migrateWithRetry(
+  db: DatabaseHandle["db"],
+  namespace: string,
+  logger: Logger,
+): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateToLatest(db, namespace);
+    } catch (error) {
+      if (attempt >= MIGRATE_ATTEMPTS) throw error;
+      logger.warn({ attempt, err: { message: (error as Error).message } }, "migration failed; retrying");
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+    }
+  }
 }
 
 /**
@@ -37,9 +58,10 @@ export async function openInfrastructure(options: {
     url: config.DATABASE_URL,
     namespace,
     maxConnections: options.maxDbConnections,
-    onPoolError: (error) => logger.warn({ err: { message: error.message } }, "idle postgres connection failed"),
+    onPoolError: (error) =>
+      logger.warn({ err: { message: error.message } }, "idle postgres connection failed"),
   });
-  const applied = await migrateToLatest(database.db, namespace);
+  const applied = await migrateWithRetry(database.db, namespace, logger);
   if (applied.length > 0) logger.info({ applied }, "applied migrations");
 
   let lastRedisError = "";
@@ -57,7 +79,7 @@ export async function openInfrastructure(options: {
   });
 
   const bus = await connectBus({ servers: config.NATS_URL, name: `${namespace}:${service}`, logger });
-  await ensureStreams(bus.jsm, namespace);
+  await ensureStreams(bus.jsm, namespace, { replicas: config.WARDEN_STREAM_REPLICAS });
 
   return {
     database,

@@ -1,0 +1,114 @@
+import { fromBinary } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { publishEvent, type Bus, type BusNames } from "@warden/bus";
+import type { Logger } from "@warden/logger";
+import { AccountEventSchema } from "@warden/proto/events/v1";
+import type { Subscription } from "nats";
+import type { TokenAccount } from "../repositories/token-accounts.repository.js";
+
+/** The account events token-refresh publishes. */
+export type RefreshEventKind = "refreshed" | "refresh_failed" | "needs_reconnect";
+
+/** What a follower learns from the leader's event. */
+export interface RefreshEventSeen {
+  kind: RefreshEventKind;
+  errorCode: string;
+}
+
+/** Waits for one account's refresh events; buffered from the moment it was created. */
+export interface RefreshEventWaiter {
+  /** The next event, or undefined when `timeoutMs` passed first. */
+  next(timeoutMs: number): Promise<RefreshEventSeen | undefined>;
+  close(): void;
+}
+
+/** Publishing and awaiting refresh events on `<ns>.events.account.<id>.<kind>`. */
+export interface RefreshEvents {
+  /** Publishes after the write it reports has committed; never carries a token; never throws. */
+  publish(kind: RefreshEventKind, account: TokenAccount, errorCode?: string): void;
+  /**
+   * Subscribes to the account's events and resolves once the server has the
+   * subscription, so an event published after this resolves cannot be missed
+   * (callers subscribe before looking at the lock: no lost wake-up).
+   */
+  listen(accountId: string): Promise<RefreshEventWaiter>;
+}
+
+const KINDS = new Set<string>(["refreshed", "refresh_failed", "needs_reconnect"]);
+
+/** Builds the events of one process on its bus connection. */
+export function createRefreshEvents(bus: Bus, names: BusNames, logger: Logger): RefreshEvents {
+  return {
+    publish(kind, account, errorCode = "") {
+      const subject = names.subjects.accountEvent(account.id, kind);
+      publishEvent(bus.js, subject, AccountEventSchema, {
+        accountId: account.id,
+        orgId: account.org_id,
+        projectId: account.project_id,
+        authConfigId: account.auth_config_id,
+        errorCode,
+        ...(kind === "refreshed" && account.expires_at
+          ? { expiresAt: timestampFromDate(account.expires_at) }
+          : {}),
+        occurredAt: timestampFromDate(new Date()),
+      }).catch((error: unknown) => {
+        // Followers still wake: their wait is bounded and ends in a re-read.
+        logger.warn(
+          { accountId: account.id, kind, err: { message: errorMessage(error) } },
+          "could not publish account event",
+        );
+      });
+    },
+    async listen(accountId) {
+      const queue: RefreshEventSeen[] = [];
+      let wake: (() => void) | undefined;
+      let subscription: Subscription | undefined;
+      try {
+        subscription = bus.nc.subscribe(names.subjects.accountEvents(accountId), {
+          callback: (error, msg) => {
+            if (error) return;
+            const kind = msg.subject.slice(msg.subject.lastIndexOf(".") + 1);
+            if (!KINDS.has(kind)) return;
+            let errorCode = "";
+            try {
+              errorCode = fromBinary(AccountEventSchema, msg.data).errorCode;
+            } catch {
+              // An undecodable event still wakes the follower; it re-reads the database anyway.
+            }
+            queue.push({ kind: kind as RefreshEventKind, errorCode });
+            wake?.();
+          },
+        });
+        await bus.nc.flush();
+      } catch (error) {
+        // NATS down: the waiter only times out, and the follower re-reads then.
+        logger.warn(
+          { accountId, err: { message: errorMessage(error) } },
+          "could not subscribe to account events",
+        );
+      }
+      return {
+        async next(timeoutMs) {
+          if (queue.length === 0) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, timeoutMs);
+              wake = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+            wake = undefined;
+          }
+          return queue.shift();
+        },
+        close() {
+          subscription?.unsubscribe();
+        },
+      };
+    },
+  };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

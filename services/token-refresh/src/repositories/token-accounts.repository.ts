@@ -1,0 +1,142 @@
+import type { AuthConfigRow, ConnectedAccountRow, Database } from "@warden/db";
+import { sql, type Kysely, type Transaction } from "kysely";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** The columns token-refresh reads of an account: tenancy, status, sealed tokens and the fencing version. */
+export type TokenAccount = Pick<
+  ConnectedAccountRow,
+  | "id"
+  | "org_id"
+  | "project_id"
+  | "auth_config_id"
+  | "external_user_id"
+  | "status"
+  | "status_reason"
+  | "access_token_ciphertext"
+  | "refresh_token_ciphertext"
+  | "token_key_id"
+  | "expires_at"
+  | "token_version"
+  | "last_refreshed_at"
+  | "updated_at"
+  | "deleted_at"
+>;
+
+/** The auth config columns a refresh needs (never logged: the secret is sealed). */
+export type RefreshClientRow = Pick<
+  AuthConfigRow,
+  | "id"
+  | "token_url"
+  | "client_id"
+  | "client_secret_ciphertext"
+  | "client_secret_key_id"
+  | "client_auth"
+  | "deleted_at"
+>;
+
+const TOKEN_ACCOUNT_COLUMNS = [
+  "id",
+  "org_id",
+  "project_id",
+  "auth_config_id",
+  "external_user_id",
+  "status",
+  "status_reason",
+  "access_token_ciphertext",
+  "refresh_token_ciphertext",
+  "token_key_id",
+  "expires_at",
+  "token_version",
+  "last_refreshed_at",
+  "updated_at",
+  "deleted_at",
+] as const;
+
+/** One primary-key lookup: the whole hot path's database cost. */
+export async function findTokenAccount(db: Db, id: string): Promise<TokenAccount | undefined> {
+  return db
+    .selectFrom("connected_accounts")
+    .select(TOKEN_ACCOUNT_COLUMNS)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** The OAuth client of an auth config, deleted ones included (the caller decides). */
+export async function findRefreshClient(db: Db, authConfigId: string): Promise<RefreshClientRow | undefined> {
+  return db
+    .selectFrom("auth_configs")
+    .select([
+      "id",
+      "token_url",
+      "client_id",
+      "client_secret_ciphertext",
+      "client_secret_key_id",
+      "client_auth",
+      "deleted_at",
+    ])
+    .where("id", "=", authConfigId)
+    .executeTakeFirst();
+}
+
+/** New sealed tokens to store after a successful refresh. */
+export interface RefreshedTokenWrite {
+  access: Buffer;
+  refresh: Buffer | null;
+  keyId: string;
+  expiresAt: Date | null;
+}
+
+/**
+ * Stores a refresh's tokens (access and refresh together, in one statement)
+ * only if the account's token_version is still the one the leader read, and
+ * bumps it; undefined when someone wrote newer tokens (or reconnected) first.
+ */
+export async function writeRefreshedTokens(
+  db: Db,
+  id: string,
+  readVersion: number,
+  tokens: RefreshedTokenWrite,
+  now: Date,
+): Promise<TokenAccount | undefined> {
+  return db
+    .updateTable("connected_accounts")
+    .set({
+      access_token_ciphertext: tokens.access,
+      refresh_token_ciphertext: tokens.refresh,
+      token_key_id: tokens.keyId,
+      expires_at: tokens.expiresAt,
+      last_refreshed_at: now,
+      updated_at: now,
+      token_version: sql<number>`token_version + 1`,
+    })
+    .where("id", "=", id)
+    .where("token_version", "=", readVersion)
+    .where("status", "=", "active")
+    .where("deleted_at", "is", null)
+    .returning(TOKEN_ACCOUNT_COLUMNS)
+    .executeTakeFirst();
+}
+
+/**
+ * Marks the account NEEDS_RECONNECT with the provider's code, fenced like a
+ * token write so a failure of stale tokens never disables an account that was
+ * reconnected meanwhile; false when the fence refused it.
+ */
+export async function markNeedsReconnect(
+  db: Db,
+  id: string,
+  readVersion: number,
+  errorCode: string,
+  now: Date,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("connected_accounts")
+    .set({ status: "needs_reconnect", status_reason: errorCode, status_changed_at: now, updated_at: now })
+    .where("id", "=", id)
+    .where("token_version", "=", readVersion)
+    .where("status", "=", "active")
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

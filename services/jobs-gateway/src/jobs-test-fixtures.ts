@@ -3,18 +3,17 @@
 // revoke contract says (same transaction, by rows actually changed) and
 // publishes the job events it would.
 import { fromBinary } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Code } from "@connectrpc/connect";
 import { ConnectError } from "@connectrpc/connect";
 import { busNames, ensureWorkConsumer, publishEvent, type JobEventKind } from "@warden/bus";
 import type { ItemStatusColumn } from "@warden/db";
+import { jobEventOf } from "@warden/events";
 import { newId } from "@warden/ids";
 import { AccountsService, ClientAuth } from "@warden/proto/accounts/v1";
 import { AdminService } from "@warden/proto/admin/v1";
 import { JobEventSchema } from "@warden/proto/events/v1";
 import { RevokePlanSchema, type RevokePlan } from "@warden/proto/work/v1";
 import { sql } from "kysely";
-import { jobToProto } from "./job-to-proto.js";
 import { findJob } from "./repositories/jobs.repository.js";
 import { connectClient } from "./test-clients.js";
 import type { TestGateway } from "./test-gateway.js";
@@ -95,10 +94,7 @@ export async function publishJobEvent(
     gateway.deps.bus.js,
     busNames(gateway.namespace).subjects.jobEvent(jobId, kind),
     JobEventSchema,
-    {
-      job: jobToProto(job),
-      occurredAt: timestampFromDate(new Date()),
-    },
+    jobEventOf(job),
   );
 }
 

@@ -1,9 +1,8 @@
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { busNames, publishEvent, type Bus, type LeaseEventKind } from "@warden/bus";
 import type { LeaseRow } from "@warden/db";
+import { leaseEventOf } from "@warden/events";
 import type { Logger } from "@warden/logger";
 import { LeaseEventSchema } from "@warden/proto/events/v1";
-import { leaseToProto } from "./lease-to-proto.js";
 
 // Bounded so an RPC never hangs on a NATS outage: the lease change is already
 // committed, and a checkout must still hand out its token (it is shown once).
@@ -30,8 +29,11 @@ export function createLeaseEventPublisher(deps: {
         bus.js,
         names.subjects.leaseEvent(lease.id, kind),
         LeaseEventSchema,
-        { lease: leaseToProto(lease, at), occurredAt: timestampFromDate(at) },
-        { msgId: `lease:${lease.id}:${kind}`, timeoutMs: PUBLISH_TIMEOUT_MS },
+        leaseEventOf(lease, at),
+        {
+          msgId: `lease:${lease.id}:${kind}`,
+          timeoutMs: PUBLISH_TIMEOUT_MS,
+        },
       );
     } catch (error) {
       logger.warn(

@@ -35,10 +35,19 @@ const server = buildServer({
   registry,
   health,
   corsOrigins: config.WARDEN_CORS_ORIGINS,
-  authenticate: createAuthenticator({ db: database.db, adminKey: config.WARDEN_ADMIN_KEY, apiKeyCacheMs: 2000 }),
+  authenticate: createAuthenticator({
+    db: database.db,
+    adminKey: config.WARDEN_ADMIN_KEY,
+    apiKeyCacheMs: 2000,
+  }),
 });
 const port = await server.listen(config.WARDEN_GATEWAY_PORT);
-const probes = await startProbeServer({ port: config.WARDEN_PROBE_PORT, registry, checks: infrastructure.checks, logger });
+const probes = await startProbeServer({
+  port: config.WARDEN_PROBE_PORT,
+  registry,
+  checks: infrastructure.checks,
+  logger,
+});
 health.setStatus("", true);
 logger.info({ port, probePort: probes.port, namespace: config.WARDEN_NAMESPACE }, "jobs-gateway listening");
 

@@ -1,8 +1,8 @@
 import { publishEvent, type Bus, type BusNames } from "@warden/bus";
 import type { RevokeJobRow } from "@warden/db";
+import { accountRevokedEventOf, jobEventMsgId, jobEventOf, leaseEventOf } from "@warden/events";
 import type { Logger } from "@warden/logger";
 import { AccountEventSchema, JobEventSchema, LeaseEventSchema } from "@warden/proto/events/v1";
-import { accountRevokedEventOf, jobEventOf, leaseEventOf } from "./event-messages.js";
 import type { WrittenBatch } from "./ledger/write-outcomes.js";
 
 /** The executor's event publishing. */
@@ -79,9 +79,7 @@ export function createJobEvents(options: {
         names.subjects.jobEvent(job.id, "completed"),
         JobEventSchema,
         jobEventOf(job),
-        {
-          msgId: `completed:${job.id}:${job.run}`,
-        },
+        { msgId: jobEventMsgId(job, "completed") },
       );
       logger.info(
         { jobId: job.id, run: job.run, revoked: job.revoked, failed: job.failed, skipped: job.skipped },
@@ -105,7 +103,7 @@ export function createJobEvents(options: {
             bus.nc,
             names.subjects.leaseEvent(lease.id, "revoked"),
             LeaseEventSchema,
-            leaseEventOf(lease),
+            leaseEventOf(lease, new Date()),
           ),
         );
       }

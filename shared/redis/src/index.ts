@@ -1,4 +1,9 @@
 export type { RedisOptions } from "./create-redis.js";
 export { createRedis, checkRedisReady, waitForRedis } from "./create-redis.js";
 export type { Redis } from "ioredis";
-export { accountRefreshFailureKey, authConfigRefreshFailureKey, executorHeartbeatKey, EXECUTOR_HEARTBEAT_PATTERN } from "./shared-keys.js";
+export {
+  accountRefreshFailureKey,
+  authConfigRefreshFailureKey,
+  executorHeartbeatKey,
+  EXECUTOR_HEARTBEAT_PATTERN,
+} from "./shared-keys.js";

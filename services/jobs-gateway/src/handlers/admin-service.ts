@@ -4,8 +4,7 @@ import { API_SCOPES, principalOf, requireOperator } from "@warden/auth";
 import { hashSecretToken, newSecretToken } from "@warden/crypto";
 import { invalidArgument, notFound, WardenError } from "@warden/errors";
 import { newId, parseId } from "@warden/ids";
-import type {
-  AdminService} from "@warden/proto/admin/v1";
+import type { AdminService } from "@warden/proto/admin/v1";
 import {
   CreateApiKeyResponseSchema,
   CreateOrgResponseSchema,

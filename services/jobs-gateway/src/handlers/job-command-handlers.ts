@@ -3,6 +3,7 @@ import type { HandlerContext } from "@connectrpc/connect";
 import { principalOf, requireScope } from "@warden/auth";
 import type { RevokeJobRow } from "@warden/db";
 import { alreadyExists, failedPrecondition, type ErrorDetail } from "@warden/errors";
+import { jobToProto } from "@warden/events";
 import {
   CancelRevokeJobResponseSchema,
   CreateRevokeJobResponseSchema,
@@ -15,17 +16,15 @@ import {
   type RetryRevokeJobRequest,
   type RetryRevokeJobResponse,
 } from "@warden/proto/jobs/v1";
-import type { GatewayDeps } from "../gateway-deps.js";
-import { isTerminalJobStatus, jobToProto } from "../job-to-proto.js";
-import { withDeadlockRetry } from "../repositories/deadlock-retry.js";
 import {
-  cancelLockedJob,
   findInFlightJob,
   isInFlightConflict,
-  lockJob,
-  retryLockedJob,
-} from "../repositories/jobs.repository.js";
-import type { RevokeJobPublisher } from "../revoke-job-publisher.js";
+  isTerminalJobStatus,
+  type RevokeJobPublisher,
+} from "@warden/revoke-jobs";
+import type { GatewayDeps } from "../gateway-deps.js";
+import { withDeadlockRetry } from "../repositories/deadlock-retry.js";
+import { cancelLockedJob, lockJob, retryLockedJob } from "../repositories/jobs.repository.js";
 import { parseJobId, parseScope, visibleJob } from "./job-request-fields.js";
 import type { RevokeJobStarter } from "./revoke-job-starter.js";
 

@@ -3,6 +3,7 @@ import type { HandlerContext } from "@connectrpc/connect";
 import { principalOf, requireScope } from "@warden/auth";
 import { pageSize } from "@warden/db";
 import { invalidArgument } from "@warden/errors";
+import { jobToProto } from "@warden/events";
 import {
   GetRevokeJobResponseSchema,
   ItemFilter,
@@ -13,7 +14,7 @@ import {
   type ListRevokeJobsResponse,
 } from "@warden/proto/jobs/v1";
 import type { GatewayDeps } from "../gateway-deps.js";
-import { itemToProto, jobToProto } from "../job-to-proto.js";
+import { itemToProto } from "../item-to-proto.js";
 import { listItems, listJobs } from "../repositories/jobs.repository.js";
 import { parseJobId, visibleJob } from "./job-request-fields.js";
 

@@ -3,11 +3,12 @@ import type { HandlerContext } from "@connectrpc/connect";
 import { principalOf, requireScope } from "@warden/auth";
 import { busNames, subscribeEvents } from "@warden/bus";
 import type { RevokeJobRow } from "@warden/db";
+import { jobToProto } from "@warden/events";
 import { JobEventSchema } from "@warden/proto/events/v1";
 import type { WatchRevokeJobRequest, WatchRevokeJobResponseSchema } from "@warden/proto/jobs/v1";
+import { isTerminalJobStatus } from "@warden/revoke-jobs";
 import { streamSignal } from "@warden/rpc";
 import type { GatewayDeps } from "../gateway-deps.js";
-import { isTerminalJobStatus, jobToProto } from "../job-to-proto.js";
 import { findJob } from "../repositories/jobs.repository.js";
 import { parseJobId, visibleJob } from "./job-request-fields.js";
 

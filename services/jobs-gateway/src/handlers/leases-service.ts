@@ -4,6 +4,7 @@ import { principalOf, requireScope, visibleOrNotFound, type Principal } from "@w
 import { hashSecretToken, newSecretToken } from "@warden/crypto";
 import { pageSize, type LeaseRow, type LeaseStatusColumn } from "@warden/db";
 import { alreadyExists, failedPrecondition, invalidArgument, notFound, unavailable } from "@warden/errors";
+import { leaseToProto } from "@warden/events";
 import { newId, parseId } from "@warden/ids";
 import {
   CheckinLeaseResponseSchema,
@@ -17,7 +18,6 @@ import {
 } from "@warden/proto/leases/v1";
 import type { GatewayDeps } from "../gateway-deps.js";
 import { createLeaseEventPublisher } from "../lease-events.js";
-import { leaseToProto } from "../lease-to-proto.js";
 import {
   endLiveLease,
   expireLapsedHolderLease,

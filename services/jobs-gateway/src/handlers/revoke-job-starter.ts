@@ -1,20 +1,10 @@
 import { canSee, type Principal } from "@warden/auth";
+import { busNames } from "@warden/bus";
 import type { RevokeJobRow } from "@warden/db";
 import { notFound, unavailable } from "@warden/errors";
-import { newId } from "@warden/ids";
+import { createRevokeJobPublisher, startOrJoinRevokeJob, type RevokeJobPublisher } from "@warden/revoke-jobs";
 import type { GatewayDeps, RevokeScope, StartOrJoinRevokeJob } from "../gateway-deps.js";
-import {
-  findInFlightJob,
-  findScopePlace,
-  insertJob,
-  isInFlightConflict,
-} from "../repositories/jobs.repository.js";
-import { createRevokeJobPublisher, type RevokeJobPublisher } from "../revoke-job-publisher.js";
-
-// A conflicting job can finish between our failed insert and our read of it;
-// then the insert is simply tried again. More than a few rounds means
-// something is churning jobs for this scope, and the caller should retry.
-const MAX_ROUNDS = 5;
+import { findScopePlace } from "../repositories/jobs.repository.js";
 
 const SCOPE_NOUN: Record<RevokeScope["kind"], string> = {
   org: "org",
@@ -39,7 +29,11 @@ export interface RevokeJobStarter {
   startOrJoin: StartOrJoinRevokeJob;
 }
 
-/** Builds the one code path that creates revoke jobs (CreateRevokeJob and revoke_on_delete share it). */
+/**
+ * Builds the one code path that creates revoke jobs (CreateRevokeJob and
+ * revoke_on_delete share it): the caller's view of the scope is checked here
+ * (NOT_FOUND when invisible), the job itself is started by @warden/revoke-jobs.
+ */
 export function createRevokeJobStarter(
   deps: Pick<GatewayDeps, "db" | "logger">,
   publisher: RevokeJobPublisher,
@@ -50,36 +44,13 @@ export function createRevokeJobStarter(
     const place = await findScopePlace(db, scope.kind, scope.id);
     // An org scope has no project, so a project-bound key never sees it.
     if (!place || !canSee(principal, place)) throw notFound(SCOPE_NOUN[scope.kind], scope.id);
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      let job: RevokeJobRow;
-      try {
-        job = await insertJob(db, {
-          id: newId(scope.kind === "org" ? "orgJob" : "projectJob"),
-          org_id: place.orgId,
-          project_id: place.projectId,
-          scope_kind: scope.kind,
-          scope_id: scope.id,
-          status: "planning",
-          run: 1,
-          force,
-          plan_cursor: null,
-          finished_at: null,
-        });
-      } catch (error) {
-        if (!isInFlightConflict(error)) throw error;
-        const inFlight = await findInFlightJob(db, scope.kind, scope.id);
-        if (inFlight) return { job: inFlight, created: false };
-        continue;
-      }
-      logger.info(
-        { jobId: job.id, scopeKind: scope.kind, scopeId: scope.id, orgId: place.orgId, force },
-        "revoke job created",
-      );
-      await publisher.publishPlan(job);
-      await publisher.publishJobEvent(job, "created");
-      return { job, created: true };
-    }
-    throw unavailable(`the ${SCOPE_NOUN[scope.kind]} ${scope.id} kept changing revoke jobs; retry`);
+    const started = await startOrJoinRevokeJob(
+      { db, publisher, logger },
+      { scopeKind: scope.kind, scopeId: scope.id, orgId: place.orgId, projectId: place.projectId, force },
+    );
+    if (!started)
+      throw unavailable(`the ${SCOPE_NOUN[scope.kind]} ${scope.id} kept changing revoke jobs; retry`);
+    return started;
   }
 
   return {
@@ -88,9 +59,16 @@ export function createRevokeJobStarter(
   };
 }
 
+/** The revoke-job publisher of the gateway: plans and job events on the namespace's subjects, 3 s bounded. */
+export function createGatewayRevokeJobPublisher(
+  deps: Pick<GatewayDeps, "bus" | "namespace" | "logger">,
+): RevokeJobPublisher {
+  return createRevokeJobPublisher({ bus: deps.bus, names: busNames(deps.namespace), logger: deps.logger });
+}
+
 /** The startOrJoinRevokeJob that main.ts and the test gateway hand to the delete RPCs. */
 export function createStartOrJoinRevokeJob(
   deps: Pick<GatewayDeps, "db" | "logger" | "bus" | "namespace">,
 ): StartOrJoinRevokeJob {
-  return createRevokeJobStarter(deps, createRevokeJobPublisher(deps)).startOrJoin;
+  return createRevokeJobStarter(deps, createGatewayRevokeJobPublisher(deps)).startOrJoin;
 }

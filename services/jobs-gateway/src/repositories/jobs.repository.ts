@@ -1,10 +1,8 @@
-import type { Database, NewRevokeJobRow, RevokeItemRow, RevokeJobRow, ScopeKindColumn } from "@warden/db";
+import type { Database, RevokeItemRow, RevokeJobRow, ScopeKindColumn } from "@warden/db";
+import { IN_FLIGHT_JOB_STATUSES } from "@warden/revoke-jobs";
 import { sql, type Kysely, type Transaction } from "kysely";
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-const IN_FLIGHT_INDEX = "revoke_jobs_in_flight_uq";
-const IN_FLIGHT = ["planning", "running"] as const;
 
 /** Where a scope's object lives, for tenant checks and the job's org/project columns. */
 export interface ScopePlace {
@@ -16,12 +14,6 @@ export interface ScopePlace {
 export interface JobTenant {
   orgId: string;
   projectId: string | null;
-}
-
-/** True when `error` is Postgres refusing a second in-flight job for one scope. */
-export function isInFlightConflict(error: unknown): boolean {
-  const e = error as { code?: string; constraint?: string } | null;
-  return e?.code === "23505" && e.constraint === IN_FLIGHT_INDEX;
 }
 
 /**
@@ -60,29 +52,9 @@ export async function findScopePlace(
   }
 }
 
-/** Inserts a job; throws the unique violation isInFlightConflict recognises when its scope has one in flight. */
-export async function insertJob(db: Db, row: NewRevokeJobRow): Promise<RevokeJobRow> {
-  return db.insertInto("revoke_jobs").values(row).returningAll().executeTakeFirstOrThrow();
-}
-
 /** The job, if it exists. */
 export async function findJob(db: Db, id: string): Promise<RevokeJobRow | undefined> {
   return db.selectFrom("revoke_jobs").selectAll().where("id", "=", id).executeTakeFirst();
-}
-
-/** The planning or running job of a scope, if any (at most one, by the unique index). */
-export async function findInFlightJob(
-  db: Db,
-  kind: ScopeKindColumn,
-  scopeId: string,
-): Promise<RevokeJobRow | undefined> {
-  return db
-    .selectFrom("revoke_jobs")
-    .selectAll()
-    .where("scope_kind", "=", kind)
-    .where("scope_id", "=", scopeId)
-    .where("status", "in", IN_FLIGHT)
-    .executeTakeFirst();
 }
 
 /** A job row with its created_at in exact microseconds (a JS Date would drop them and mis-page). */
@@ -249,7 +221,7 @@ export async function pendingByAuthConfig(
     .selectFrom("revoke_items as i")
     .innerJoin("revoke_jobs as j", "j.id", "i.job_id")
     .select(["i.auth_config_id as authConfigId", sql<number>`count(*)::int`.as("pending")])
-    .where("j.status", "in", IN_FLIGHT)
+    .where("j.status", "in", IN_FLIGHT_JOB_STATUSES)
     .where("i.status", "=", "pending");
   if (tenant) query = query.where("j.org_id", "=", tenant.orgId);
   if (tenant?.projectId) query = query.where("j.project_id", "=", tenant.projectId);
@@ -261,7 +233,7 @@ export async function pendingOfInFlightJobs(db: Db, tenant: JobTenant | null): P
   let query = db
     .selectFrom("revoke_jobs")
     .select(sql<string>`coalesce(sum(pending), 0)::text`.as("pending"))
-    .where("status", "in", IN_FLIGHT);
+    .where("status", "in", IN_FLIGHT_JOB_STATUSES);
   if (tenant) query = query.where("org_id", "=", tenant.orgId);
   if (tenant?.projectId) query = query.where("project_id", "=", tenant.projectId);
   const row = await query.executeTakeFirstOrThrow();

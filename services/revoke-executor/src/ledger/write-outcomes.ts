@@ -1,6 +1,6 @@
 import type { Database, LeaseRow, RevokeJobRow } from "@warden/db";
+import type { RevokedAccount } from "@warden/events";
 import { sql, type Kysely, type Transaction } from "kysely";
-import type { RevokedAccount } from "../event-messages.js";
 import type { LedgerOutcome } from "./ledger-outcome.js";
 
 /** What one committed ledger batch changed; events are published from this after the commit. */

@@ -1,10 +1,11 @@
-import { publishEvent, publishWork, publishWorkBatch } from "@warden/bus";
+import { publishEvent, publishWorkBatch } from "@warden/bus";
 import type { RevokeJobRow } from "@warden/db";
+import { jobEventMsgId, jobEventOf } from "@warden/events";
 import { JobEventSchema } from "@warden/proto/events/v1";
-import { RevokePlanSchema, RevokeWorkItemSchema } from "@warden/proto/work/v1";
+import { RevokeWorkItemSchema } from "@warden/proto/work/v1";
+import { publishRevokePlan } from "@warden/revoke-jobs";
 import { sql } from "kysely";
 import type { SweeperTask, TaskRunContext } from "../scheduler/sweeper-task.js";
-import { jobEventOf } from "./job-messages.js";
 import { BATCH_SIZE, type TaskDeps } from "./task-deps.js";
 
 export interface JobsRecoveryOptions {
@@ -67,9 +68,7 @@ export async function publishCompleted(deps: TaskDeps, job: RevokeJobRow): Promi
     deps.names.subjects.jobEvent(job.id, "completed"),
     JobEventSchema,
     jobEventOf(job),
-    {
-      msgId: `completed:${job.id}:${job.run}`,
-    },
+    { msgId: jobEventMsgId(job, "completed") },
   );
 }
 
@@ -173,16 +172,10 @@ async function replanStuckPlans(
     .execute();
   for (const job of jobs) {
     context.signal.throwIfAborted();
-    await publishWork(
-      deps.bus.js,
-      deps.names.subjects.revokePlan,
-      RevokePlanSchema,
-      { jobId: job.id, run: job.run },
-      {
-        msgId: `plan:${job.id}:${job.run}:recover:${context.runId}`,
-        attempts: 3,
-      },
-    );
+    await publishRevokePlan(deps.bus.js, deps.names, job, {
+      msgIdSuffix: `recover:${context.runId}`,
+      attempts: 3,
+    });
     // Touching updated_at spaces the next replan by another timeout, so a
     // planner that is merely down does not get a plan every interval.
     await deps.db

@@ -1,9 +1,6 @@
-import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { publishEvent } from "@warden/bus";
-import type { LeaseRow } from "@warden/db";
+import { leaseEventOf } from "@warden/events";
 import { LeaseEventSchema } from "@warden/proto/events/v1";
-import { LeaseStatus } from "@warden/proto/leases/v1";
 import { sql } from "kysely";
 import type { SweeperTask } from "../scheduler/sweeper-task.js";
 import { BATCH_SIZE, type TaskDeps } from "./task-deps.js";
@@ -49,7 +46,7 @@ export function createLeasesExpiryTask(deps: TaskDeps, options: LeasesExpiryOpti
             deps.bus.js,
             deps.names.subjects.leaseEvent(lease.id, "expired"),
             LeaseEventSchema,
-            leaseExpiredEvent(lease),
+            leaseEventOf(lease, lease.ended_at ?? new Date()),
             {
               msgId: `lease-expired:${lease.id}`,
             },
@@ -61,21 +58,4 @@ export function createLeasesExpiryTask(deps: TaskDeps, options: LeasesExpiryOpti
       return { expired };
     },
   };
-}
-
-function leaseExpiredEvent(lease: LeaseRow) {
-  return create(LeaseEventSchema, {
-    occurredAt: timestampFromDate(lease.ended_at ?? new Date()),
-    lease: {
-      id: lease.id,
-      accountId: lease.account_id,
-      projectId: lease.project_id,
-      holder: lease.holder,
-      purpose: lease.purpose,
-      status: LeaseStatus.EXPIRED,
-      createdAt: timestampFromDate(lease.created_at),
-      expiresAt: timestampFromDate(lease.expires_at),
-      ...(lease.ended_at ? { endedAt: timestampFromDate(lease.ended_at) } : {}),
-    },
-  });
 }

@@ -1,11 +1,7 @@
-import { publishEvent, publishWork } from "@warden/bus";
 import type { ScopeKindColumn } from "@warden/db";
-import { newId } from "@warden/ids";
-import { JobEventSchema } from "@warden/proto/events/v1";
-import { RevokePlanSchema } from "@warden/proto/work/v1";
+import { createRevokeJobPublisher, startOrJoinRevokeJob } from "@warden/revoke-jobs";
 import { sql, type Expression, type SqlBool } from "kysely";
 import type { SweeperTask, TaskRunContext } from "../scheduler/sweeper-task.js";
-import { jobEventOf } from "./job-messages.js";
 import { BATCH_SIZE, type TaskDeps } from "./task-deps.js";
 
 export interface SecretsPurgeOptions {
@@ -73,6 +69,14 @@ async function startRevokeJobs(deps: TaskDeps, cutoff: Date, context: TaskRunCon
     .where("ac.revoke_url", "is not", null)
     .limit(SCOPES_PER_RUN)
     .execute();
+  // Nobody waits on this run, so a plan publish may retry; a plan still lost
+  // leaves the job planning, and jobs-recovery re-publishes it.
+  const publisher = createRevokeJobPublisher({
+    bus: deps.bus,
+    names: deps.names,
+    logger: context.logger,
+    planAttempts: 3,
+  });
   let started = 0;
   for (const scope of scopes) {
     context.signal.throwIfAborted();
@@ -84,50 +88,19 @@ async function startRevokeJobs(deps: TaskDeps, cutoff: Date, context: TaskRunCon
       .where((eb) => eb.or([eb("status", "in", ["planning", "running"]), eb("finished_at", ">", cutoff)]))
       .executeTakeFirst();
     if (recent) continue;
-    const job = await deps.db
-      .insertInto("revoke_jobs")
-      .values({
-        id: newId("projectJob"),
-        org_id: scope.org_id,
-        project_id: scope.project_id,
-        scope_kind: scope.scope_kind,
-        scope_id: scope.scope_id,
-        status: "planning",
+    const outcome = await startOrJoinRevokeJob(
+      { db: deps.db, publisher, logger: context.logger },
+      {
+        scopeKind: scope.scope_kind,
+        scopeId: scope.scope_id,
+        orgId: scope.org_id,
+        projectId: scope.project_id,
         // Never force: wiping a token the provider did not confirm revoked would leave a live grant we can no longer revoke.
         force: false,
-      })
-      .onConflict((oc) =>
-        oc.columns(["scope_kind", "scope_id"]).where("status", "in", ["planning", "running"]).doNothing(),
-      )
-      .returningAll()
-      .executeTakeFirst();
-    if (job === undefined) continue;
-    started++;
-    context.logger.info(
-      { jobId: job.id, scope: `${scope.scope_kind}:${scope.scope_id}` },
-      "started a revoke job for purged secrets",
+      },
     );
-    try {
-      await publishWork(
-        deps.bus.js,
-        deps.names.subjects.revokePlan,
-        RevokePlanSchema,
-        { jobId: job.id, run: job.run },
-        {
-          msgId: `plan:${job.id}:${job.run}`,
-          attempts: 3,
-        },
-      );
-      await publishEvent(
-        deps.bus.js,
-        deps.names.subjects.jobEvent(job.id, "created"),
-        JobEventSchema,
-        jobEventOf(job),
-      );
-    } catch (error) {
-      // The job stays planning; jobs-recovery republishes its plan.
-      context.logger.warn({ jobId: job.id, err: error }, "could not publish the plan of a purge job");
-    }
+    // A job another caller started meanwhile covers the scope; its plan is its own to publish.
+    if (outcome?.created) started++;
   }
   return started;
 }

@@ -4,7 +4,11 @@ import type { LeaseRow, LeaseStatusColumn } from "@warden/db";
 import { LeaseSchema, LeaseStatus, type Lease } from "@warden/proto/leases/v1";
 
 // Lease rows to wire messages. The row's token_hash is deliberately not
-// copied: a lease token (or anything derived from it) never leaves checkout.
+// accepted or copied: a lease token (or anything derived from it) never
+// leaves checkout.
+
+/** A lease row as callers may see it: everything but its token hash. */
+export type VisibleLeaseRow = Omit<LeaseRow, "token_hash">;
 
 const STATUS_TO_PROTO: Record<LeaseStatusColumn, LeaseStatus> = {
   active: LeaseStatus.ACTIVE,
@@ -24,7 +28,7 @@ export function isLeaseLive(row: Pick<LeaseRow, "status" | "expires_at">, now: D
  * the sweeper marks it, so callers never see a lease as usable when its token
  * no longer works.
  */
-export function leaseToProto(row: LeaseRow, now: Date): Lease {
+export function leaseToProto(row: VisibleLeaseRow, now: Date): Lease {
   const lapsed = row.status === "active" && !isLeaseLive(row, now);
   const endedAt = lapsed ? row.expires_at : row.ended_at;
   return create(LeaseSchema, {

@@ -1,10 +1,9 @@
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { busNames, publishEvent, publishWork, type Bus, type JobEventKind } from "@warden/bus";
+import { publishEvent, type Bus, type BusNames, type JobEventKind } from "@warden/bus";
 import type { RevokeJobRow } from "@warden/db";
+import { jobEventMsgId, jobEventOf } from "@warden/events";
 import type { Logger } from "@warden/logger";
 import { JobEventSchema } from "@warden/proto/events/v1";
-import { RevokePlanSchema } from "@warden/proto/work/v1";
-import { jobToProto } from "./job-to-proto.js";
+import { publishRevokePlan } from "./revoke-plan.js";
 
 // Bounded so an RPC never hangs on a NATS outage; the job row is already
 // durable and the sweeper's jobs-recovery task re-publishes a stuck plan.
@@ -19,25 +18,24 @@ export interface RevokeJobPublisher {
 
 /**
  * Publishes revoke plans (`Nats-Msg-Id plan:<job>:<run>`, so a run is planned
- * once however often it is published) and job events, logging failures.
+ * once however often it is published) and job events (`<kind>:<job>:<run>`),
+ * each bounded by a 3 s PubAck timeout; failures are logged, never thrown.
  */
 export function createRevokeJobPublisher(deps: {
   bus: Bus;
-  namespace: string;
+  names: BusNames;
   logger: Logger;
+  /** Plan publish attempts; 1 (fail fast) on an RPC path, more where nobody waits. */
+  planAttempts?: number;
 }): RevokeJobPublisher {
-  const { bus, logger } = deps;
-  const names = busNames(deps.namespace);
+  const { bus, names, logger } = deps;
   return {
     async publishPlan(job) {
       try {
-        await publishWork(
-          bus.js,
-          names.subjects.revokePlan,
-          RevokePlanSchema,
-          { jobId: job.id, run: job.run },
-          { msgId: `plan:${job.id}:${job.run}`, timeoutMs: PUBLISH_TIMEOUT_MS },
-        );
+        await publishRevokePlan(bus.js, names, job, {
+          timeoutMs: PUBLISH_TIMEOUT_MS,
+          attempts: deps.planAttempts ?? 1,
+        });
         return true;
       } catch (error) {
         logger.warn(
@@ -49,13 +47,10 @@ export function createRevokeJobPublisher(deps: {
     },
     async publishJobEvent(job, kind) {
       try {
-        await publishEvent(
-          bus.js,
-          names.subjects.jobEvent(job.id, kind),
-          JobEventSchema,
-          { job: jobToProto(job), occurredAt: timestampFromDate(new Date()) },
-          { msgId: `gateway:${job.id}:${job.run}:${kind}`, timeoutMs: PUBLISH_TIMEOUT_MS },
-        );
+        await publishEvent(bus.js, names.subjects.jobEvent(job.id, kind), JobEventSchema, jobEventOf(job), {
+          msgId: jobEventMsgId(job, kind),
+          timeoutMs: PUBLISH_TIMEOUT_MS,
+        });
       } catch (error) {
         logger.warn(
           { jobId: job.id, kind, err: { message: (error as Error).message } },

@@ -1,0 +1,33 @@
+import type { Database, NewRevokeJobRow, RevokeJobRow, ScopeKindColumn } from "@warden/db";
+import type { Kysely, Transaction } from "kysely";
+import { IN_FLIGHT_JOB_STATUSES } from "./job-status.js";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const IN_FLIGHT_INDEX = "revoke_jobs_in_flight_uq";
+
+/** True when `error` is Postgres refusing a second in-flight job for one scope. */
+export function isInFlightConflict(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string } | null;
+  return e?.code === "23505" && e.constraint === IN_FLIGHT_INDEX;
+}
+
+/** Inserts a job; throws the unique violation isInFlightConflict recognises when its scope has one in flight. */
+export async function insertRevokeJob(db: Db, row: NewRevokeJobRow): Promise<RevokeJobRow> {
+  return db.insertInto("revoke_jobs").values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The planning or running job of a scope, if any (at most one, by the unique index). */
+export async function findInFlightJob(
+  db: Db,
+  kind: ScopeKindColumn,
+  scopeId: string,
+): Promise<RevokeJobRow | undefined> {
+  return db
+    .selectFrom("revoke_jobs")
+    .selectAll()
+    .where("scope_kind", "=", kind)
+    .where("scope_id", "=", scopeId)
+    .where("status", "in", IN_FLIGHT_JOB_STATUSES)
+    .executeTakeFirst();
+}

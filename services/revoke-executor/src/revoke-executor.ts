@@ -126,8 +126,23 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     },
     { cache: false, maxBatchSize: settings.ledgerBatch, batchScheduleFn: (run) => setTimeout(run, 2) },
   );
+  // Batched like the contexts: one query answers every item that just got a slot.
+  const jobLiveness = new DataLoader<string, boolean>(
+    async (jobIds) => {
+      const live = await db
+        .selectFrom("revoke_jobs")
+        .select("id")
+        .where("id", "in", [...jobIds])
+        .where("status", "in", ["planning", "running"])
+        .execute();
+      const ids = new Set(live.map((row) => row.id));
+      return jobIds.map((id) => ids.has(id));
+    },
+    { cache: false, batchScheduleFn: (run) => setTimeout(run, 2) },
+  );
   const itemDeps = {
     loadContext: (key: ItemKey) => contexts.load(key),
+    isJobLive: (jobId: string) => jobLiveness.load(jobId),
     authConfigs: createAuthConfigCache({ db, keyring: deps.keyring, ttlMs: 5_000 }),
     keyring: deps.keyring,
     scheduler,
@@ -180,7 +195,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     perJobConcurrency: settings.perJobConcurrency,
     refreshMs: settings.activeJobsRefreshMs,
     sweepMs: 30_000,
-    handle: async (item, deliveryCount) => {
+    handle: async (item, deliveryCount, jobSignal) => {
       if (deliveryCount > 1) redelivered++;
       // A second copy of an item this process is already working on (a re-published
       // message) waits for the first and is then dropped: one provider call, one outcome.
@@ -190,7 +205,8 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
         await current.catch(() => undefined);
         return { kind: "ack" };
       }
-      const work = processItem(itemDeps, item);
+      // The job's own signal: a cancel stops items still queued for a provider slot.
+      const work = processItem({ ...itemDeps, signal: jobSignal }, item);
       inFlightItems.set(key, work);
       try {
         return await work;

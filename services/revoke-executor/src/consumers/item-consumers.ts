@@ -13,7 +13,12 @@ export interface ItemConsumersOptions {
   logger: Logger;
   /** Creates the job's consumer if it is missing (before every (re)start of its loop). */
   ensureJobConsumer: (jobId: string) => Promise<void>;
-  handle: (item: RevokeWorkItem, deliveryCount: number) => Promise<WorkOutcome>;
+  /**
+   * Handles one delivery. `jobSignal` aborts when this job's loop stops (the job
+   * was cancelled or finished, or the executor is shutting down), so work still
+   * waiting for a provider slot can be handed back instead of calling the provider.
+   */
+  handle: (item: RevokeWorkItem, deliveryCount: number, jobSignal: AbortSignal) => Promise<WorkOutcome>;
   /** Deliveries of one job handled at once in this process. */
   perJobConcurrency: number;
   /** How often the set of active jobs is re-read. */
@@ -58,7 +63,7 @@ export function startItemConsumers(options: ItemConsumersOptions): ItemConsumers
       batch: { expiresMs: 5_000 },
       restartDelay: { initialMs: 250, maxMs: 5_000 },
       ensureConsumer: () => options.ensureJobConsumer(jobId),
-      handler: (delivery) => options.handle(delivery.message, delivery.deliveryCount),
+      handler: (delivery) => options.handle(delivery.message, delivery.deliveryCount, abort.signal),
     }).catch((error: unknown) =>
       logger.error({ jobId, err: { message: (error as Error).message } }, "item loop failed"),
     );

@@ -20,13 +20,15 @@ export interface ItemSettings {
 
 export interface ProcessItemDeps {
   loadContext: (key: ItemKey) => Promise<ItemContext | undefined>;
+  /** True while the job is planning or running; asked again right before the provider call. */
+  isJobLive: (jobId: string) => Promise<boolean>;
   authConfigs: AuthConfigCache;
   keyring: Keyring;
   scheduler: FairScheduler;
   ledger: LedgerWriter;
   agents: RevokeAgents;
   settings: ItemSettings;
-  /** Aborts on shutdown: an item still waiting for a slot is handed back. */
+  /** Aborts on shutdown or when the job stops (e.g. cancelled): an item still waiting for a slot is handed back. */
   signal: AbortSignal;
   logger: Logger;
 }
@@ -47,12 +49,13 @@ export async function processItem(deps: ProcessItemDeps, item: RevokeWorkItem): 
 
   const decided = await decide(deps, context);
   if (decided === "handed_back") return { kind: "nak" };
+  if (decided === "job_stopped") return ACK;
   const changed = await deps.ledger.write(decided.outcome);
   if (decided.outcome.kind === "retry" && changed) return { kind: "nak", delayMs: decided.delayMs };
   return ACK;
 }
 
-type Decision = { outcome: LedgerOutcome; delayMs?: number } | "handed_back";
+type Decision = { outcome: LedgerOutcome; delayMs?: number } | "handed_back" | "job_stopped";
 
 async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Decision> {
   const attempts = context.attempts + 1;
@@ -105,6 +108,9 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
   if (!(await deps.scheduler.acquire(context.jobId, context.authConfigId, deps.signal))) return "handed_back";
   let answer: RevokeOutcome;
   try {
+    // The wait for a slot can be long; a job cancelled meanwhile must not reach
+    // the provider (its pending items are already CANCELLED in the ledger).
+    if (!(await deps.isJobLive(context.jobId))) return "job_stopped";
     answer = await revokeToken({
       revokeUrl: client.revokeUrl,
       token,

@@ -240,8 +240,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
       await Promise.all([planner, items.stop()]);
       events.stop();
       await heartbeat.stop();
-      itemDeps.agents.http.destroy();
-      itemDeps.agents.https.destroy();
+      await itemDeps.agents.close();
       logger.info({ instance: deps.instanceId }, "revoke executor stopped");
     },
   };

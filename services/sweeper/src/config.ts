@@ -63,7 +63,8 @@ const sweeperSchema = z
       .pipe(z.array(z.enum(TASK_NAMES, { message: `each task must be one of ${TASK_NAMES.join(", ")}` }))),
     WARDEN_SWEEPER_LEASE_TTL_MS: positiveMs(30_000),
     /** Overrides every task interval (development and tests). */
-    WARDEN_SWEEPER_INTERVAL_MS: positiveMs(MINUTE).optional(),
+    // No default: with one, zod would fill it in and override every task's own interval.
+    WARDEN_SWEEPER_INTERVAL_MS: z.coerce.number().int().positive().optional(),
     WARDEN_SWEEP_JOBS_RECOVERY_INTERVAL_MS: positiveMs(MINUTE),
     WARDEN_SWEEP_REFRESH_AHEAD_INTERVAL_MS: positiveMs(MINUTE),
     WARDEN_SWEEP_LEASES_EXPIRY_INTERVAL_MS: positiveMs(30_000),

@@ -388,9 +388,32 @@ describe("reconnect-digest", () => {
     const [digest] = dispatcher.sent;
     expect(digest).toMatchObject({ kind: "reconnect_digest", metadata: { accounts: 2 } });
     expect(digest!.text).toContain(tenant.authConfigId);
-    expect(digest!.idempotencyKey).toMatch(/^reconnect-digest:\d+:\d+$/);
+    expect(digest!.idempotencyKey).toMatch(/^reconnect-digest:\d+:ca_\w+$/);
     expect(JSON.stringify(digest)).not.toMatch(/sealed|SECRET/);
     expect(await task.run(runContext(infra, "2"))).toEqual({ accounts: 0, authConfigs: 0 });
     expect(dispatcher.sent).toHaveLength(1);
+  });
+
+  it("reports an account again when it needs a reconnect again after being reconnected", async () => {
+    const db = infra.database.db;
+    const tenant = await seedTenant(db);
+    const task = createReconnectDigestTask(deps, { intervalMs: HOUR });
+    const accountId = await seedAccount(db, tenant, { status: "needs_reconnect" });
+    await task.run(runContext(infra, "3"));
+    dispatcher.sent.length = 0;
+    const later = new Date(Date.now() + 60_000);
+    await db
+      .updateTable("connected_accounts")
+      .set({ status: "active", status_changed_at: later })
+      .where("id", "=", accountId)
+      .execute();
+    expect(await task.run(runContext(infra, "4"))).toEqual({ accounts: 0, authConfigs: 0 });
+    await db
+      .updateTable("connected_accounts")
+      .set({ status: "needs_reconnect", status_changed_at: new Date(later.getTime() + 1000) })
+      .where("id", "=", accountId)
+      .execute();
+    expect(await task.run(runContext(infra, "5"))).toMatchObject({ accounts: 1 });
+    expect(dispatcher.sent[0]!.metadata).toMatchObject({ account_ids: [accountId] });
   });
 });

@@ -40,6 +40,8 @@ export interface ConnectedAccountsTable {
   token_version: Generated<number>;
   last_refreshed_at: Date | null;
   revoked_upstream_at: Date | null;
+  /** When the current NEEDS_RECONNECT episode went out in a digest (reconnect-digest task). */
+  reconnect_notified_at: Generated<Date | null>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
   deleted_at: Date | null;

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { AdminService } from "@warden/proto/admin/v1";
+import { JobsService } from "@warden/proto/jobs/v1";
 import {
   freePort,
   startPrivateNats,
@@ -26,6 +27,7 @@ let nats: PrivateServer;
 let gateway: ServiceProcess;
 let rpcUrl: string;
 let readyUrl: string;
+let jobsKey: string;
 
 beforeAll(async () => {
   [postgres, redis, nats] = await Promise.all([
@@ -51,6 +53,9 @@ beforeAll(async () => {
     },
   });
   await gateway.waitForReady(readyUrl, 60_000);
+  const admin = connectClient(AdminService, rpcUrl, ADMIN_KEY);
+  const { org } = await admin.createOrg({ name: "readiness" });
+  jobsKey = (await admin.createApiKey({ orgId: org!.id, scopes: ["jobs:read"] })).apiKey;
 }, 120_000);
 
 afterAll(async () => {
@@ -76,6 +81,18 @@ describe("/readyz and fail-closed RPCs", () => {
       message: `readyz to report ${name} down`,
     });
     expect((await readiness()).body.checks?.[name]).not.toBe("ok");
+
+    if (name === "redis") {
+      // Pool status reads executor heartbeats from Redis: it fails UNAVAILABLE, promptly.
+      const jobs = connectClient(JobsService, rpcUrl, jobsKey);
+      const started = Date.now();
+      const error = await jobs.getPoolStatus({}).then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+      expect(error?.code).toBe(Code.Unavailable);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    }
 
     if (name === "postgres") {
       // A call that needs the database fails UNAVAILABLE, promptly, and writes nothing.

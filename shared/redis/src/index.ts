@@ -7,3 +7,4 @@ export {
   executorHeartbeatKey,
   EXECUTOR_HEARTBEAT_PATTERN,
 } from "./shared-keys.js";
+export { acquireOwnedLock, renewOwnedLock, releaseOwnedLock } from "./owned-lock.js";

@@ -1,11 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Redis } from "@warden/redis";
-
-// Only the owner may extend or release: both compare the stored token first,
-// atomically, so a replica whose lease expired and was taken over can never
-// extend or delete the new owner's lease (no blind DEL, no blind PEXPIRE).
-const RENEW_IF_OWNER = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
-const RELEASE_IF_OWNER = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+import { acquireOwnedLock, releaseOwnedLock, renewOwnedLock, type Redis } from "@warden/redis";
 
 /** A held task lease. */
 export interface TaskLease {
@@ -39,12 +33,11 @@ export async function acquireTaskLease(
 ): Promise<TaskLease | undefined> {
   const key = taskLeaseKey(task);
   const token = `${owner}:${randomBytes(8).toString("hex")}`;
-  const taken = await redis.set(key, token, "PX", ttlMs, "NX");
-  if (taken !== "OK") return undefined;
+  if (!(await acquireOwnedLock(redis, key, token, ttlMs))) return undefined;
   return {
     key,
     token,
-    renew: async () => (await redis.eval(RENEW_IF_OWNER, 1, key, token, String(ttlMs))) === 1,
-    release: async () => (await redis.eval(RELEASE_IF_OWNER, 1, key, token)) === 1,
+    renew: () => renewOwnedLock(redis, key, token, ttlMs),
+    release: () => releaseOwnedLock(redis, key, token),
   };
 }

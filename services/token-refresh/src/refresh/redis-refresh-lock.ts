@@ -1,10 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Redis } from "@warden/redis";
-
-// Compare-and-act scripts: only the owner may extend or release, so a leader
-// whose lock expired can never extend or delete the next leader's lock.
-const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
-const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+import { acquireOwnedLock, releaseOwnedLock, renewOwnedLock, type Redis } from "@warden/redis";
 
 /** The per-account refresh lock in Redis: SET NX PX with an owner token. */
 export interface RedisRefreshLock {
@@ -28,15 +23,10 @@ export function createRedisRefreshLock(redis: Redis, ttlMs: number): RedisRefres
     ttlMs,
     async tryAcquire(accountId) {
       const owner = randomBytes(16).toString("hex");
-      const answer = await redis.set(refreshLockKey(accountId), owner, "PX", ttlMs, "NX");
-      return answer === "OK" ? owner : undefined;
+      return (await acquireOwnedLock(redis, refreshLockKey(accountId), owner, ttlMs)) ? owner : undefined;
     },
-    async renew(accountId, owner) {
-      return Number(await redis.eval(RENEW, 1, refreshLockKey(accountId), owner, ttlMs)) === 1;
-    },
-    async release(accountId, owner) {
-      return Number(await redis.eval(RELEASE, 1, refreshLockKey(accountId), owner)) === 1;
-    },
+    renew: (accountId, owner) => renewOwnedLock(redis, refreshLockKey(accountId), owner, ttlMs),
+    release: (accountId, owner) => releaseOwnedLock(redis, refreshLockKey(accountId), owner),
   };
 }
 

@@ -45,4 +45,5 @@ export type {
 export type { DatabaseOptions, DatabaseHandle } from "./create-database.js";
 export { createDatabase } from "./create-database.js";
 export { migrateToLatest, dropNamespaceSchema } from "./migrate.js";
-export { CursorCodec, pageSize } from "./keyset-cursor.js";
+export type { KeysetPageRequest } from "./keyset-cursor.js";
+export { CursorCodec, pageSize, readKeysetPage } from "./keyset-cursor.js";

@@ -48,3 +48,37 @@ export function pageSize(requested: number, defaultSize = 100, max = 1000): numb
   if (!Number.isFinite(requested) || requested <= 0) return defaultSize;
   return Math.min(Math.floor(requested), max);
 }
+
+export interface KeysetPageRequest<Row> {
+  cursors: CursorCodec;
+  /** What the cursor is bound to: list name, tenant and filters. */
+  context: string;
+  cursor: string;
+  pageSize: number;
+  /** How many sort-key parts a valid cursor carries. */
+  keyLength: number;
+  /** Reads up to `limit` rows strictly after `after` (undefined: from the start), in sort order. */
+  fetch: (after: string[] | undefined, limit: number) => Promise<Row[]>;
+  /** The sort key of a row, as stored in the cursor. */
+  keyOf: (row: Row) => string[];
+}
+
+/**
+ * Reads one keyset page: decodes the cursor (INVALID_ARGUMENT naming `cursor`
+ * if it is malformed, tampered, foreign or of the wrong shape), fetches one
+ * row more than the page to learn whether another page follows, and encodes
+ * the next cursor from the last row returned.
+ */
+export async function readKeysetPage<Row>(
+  request: KeysetPageRequest<Row>,
+): Promise<{ rows: Row[]; nextCursor: string }> {
+  const after = request.cursors.decode("cursor", request.context, request.cursor);
+  if (after && after.length !== request.keyLength) throw invalidArgument("cursor", "is not a valid cursor");
+  const limit = pageSize(request.pageSize);
+  const rows = await request.fetch(after, limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const nextCursor =
+    rows.length > limit && last ? request.cursors.encode(request.context, request.keyOf(last)) : "";
+  return { rows: page, nextCursor };
+}

@@ -10,12 +10,17 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const module of testModules) {
+      // A file whose set-up failed marks its tests skipped; they did not pass, so count them failed.
+      const moduleFailed = module.state() === "failed";
+      let counted = 0;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === "passed") passed++;
-        else if (state === "failed") failed++;
+        else if (state === "failed" || moduleFailed) failed++;
         else skipped++;
+        counted++;
       }
+      if (moduleFailed && counted === 0) failed++;
     }
     console.log(`vitest: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   }

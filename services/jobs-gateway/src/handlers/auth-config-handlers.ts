@@ -2,8 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import { principalOf, requireScope, visibleOrNotFound } from "@warden/auth";
 import { clientSecretAssociatedData } from "@warden/crypto";
-import type { AuthConfigRow } from "@warden/db";
-import { pageSize } from "@warden/db";
+import { readKeysetPage, type AuthConfigRow } from "@warden/db";
+
 import { invalidArgument, notFound, WardenError } from "@warden/errors";
 import { newId, parseId } from "@warden/ids";
 import { parseProviderUrl } from "@warden/oauth";
@@ -111,17 +111,17 @@ export function createAuthConfigHandlers(deps: GatewayDeps) {
       }
       const projectId = requested ?? principal.projectId;
       const context = `auth-configs:${principal.orgId}:${projectId ?? "*"}`;
-      const after = cursors.decode("cursor", context, req.cursor);
-      const limit = pageSize(req.pageSize);
-      const rows = await listAuthConfigs(db, {
-        orgId: principal.orgId,
-        projectId,
-        afterId: after?.[0],
-        limit: limit + 1,
+      const { rows, nextCursor } = await readKeysetPage({
+        cursors,
+        context,
+        cursor: req.cursor,
+        pageSize: req.pageSize,
+        keyLength: 1,
+        fetch: (after, limit) =>
+          listAuthConfigs(db, { orgId: principal.orgId, projectId, afterId: after?.[0], limit }),
+        keyOf: (row) => [row.id],
       });
-      const page = rows.slice(0, limit);
-      const nextCursor = rows.length > limit ? cursors.encode(context, [page[page.length - 1]!.id]) : "";
-      return create(ListAuthConfigsResponseSchema, { authConfigs: page.map(authConfigToProto), nextCursor });
+      return create(ListAuthConfigsResponseSchema, { authConfigs: rows.map(authConfigToProto), nextCursor });
     },
 
     async deleteAuthConfig(

@@ -3,7 +3,7 @@ import type { HandlerContext } from "@connectrpc/connect";
 import { principalOf, requireScope, visibleOrNotFound, type Principal } from "@warden/auth";
 import { sealAccountTokens } from "@warden/crypto";
 import {
-  pageSize,
+  readKeysetPage,
   type AccountStatusColumn,
   type AuthConfigRow,
   type ConnectedAccountRow,
@@ -203,19 +203,24 @@ export function createConnectedAccountHandlers(deps: GatewayDeps) {
       }
       const projectId = requestedProject ?? principal.projectId;
       const context = `accounts:${principal.orgId}:${projectId ?? "*"}:${authConfigId ?? "*"}:${status ?? "*"}`;
-      const after = cursors.decode("cursor", context, req.cursor);
-      const limit = pageSize(req.pageSize);
-      const rows = await listAccounts(db, {
-        orgId: principal.orgId,
-        projectId,
-        authConfigId,
-        status,
-        afterId: after?.[0],
-        limit: limit + 1,
+      const { rows, nextCursor } = await readKeysetPage({
+        cursors,
+        context,
+        cursor: req.cursor,
+        pageSize: req.pageSize,
+        keyLength: 1,
+        fetch: (after, limit) =>
+          listAccounts(db, {
+            orgId: principal.orgId,
+            projectId,
+            authConfigId,
+            status,
+            afterId: after?.[0],
+            limit,
+          }),
+        keyOf: (row) => [row.id],
       });
-      const page = rows.slice(0, limit);
-      const nextCursor = rows.length > limit ? cursors.encode(context, [page[page.length - 1]!.id]) : "";
-      return create(ListConnectedAccountsResponseSchema, { accounts: page.map(accountToProto), nextCursor });
+      return create(ListConnectedAccountsResponseSchema, { accounts: rows.map(accountToProto), nextCursor });
     },
 
     async reconnectAccount(

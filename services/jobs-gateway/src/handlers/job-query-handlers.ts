@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import { principalOf, requireScope } from "@warden/auth";
-import { pageSize } from "@warden/db";
+import { readKeysetPage } from "@warden/db";
 import { invalidArgument } from "@warden/errors";
 import { jobToProto } from "@warden/events";
 import {
@@ -39,22 +39,19 @@ export function createJobQueryHandlers(deps: GatewayDeps) {
       // The cursor is bound to this job and filter: one from another job or
       // the other filter would silently skip or repeat rows, so it is refused.
       const context = `job-items:${id}:${failedOnly ? "failed" : "all"}`;
-      const after = cursors.decode("cursor", context, req.cursor);
-      if (after && after.length !== 1) throw invalidArgument("cursor", "is not a valid cursor");
-      const limit = pageSize(req.pageSize);
       const job = await visibleJob(db, principal, id);
-      const rows = await listItems(db, {
-        jobId: id,
-        failedOnly,
-        afterAccountId: after?.[0],
-        limit: limit + 1,
+      const { rows, nextCursor } = await readKeysetPage({
+        cursors,
+        context,
+        cursor: req.cursor,
+        pageSize: req.pageSize,
+        keyLength: 1,
+        fetch: (after, limit) => listItems(db, { jobId: id, failedOnly, afterAccountId: after?.[0], limit }),
+        keyOf: (row) => [row.account_id],
       });
-      const page = rows.slice(0, limit);
-      const nextCursor =
-        rows.length > limit ? cursors.encode(context, [page[page.length - 1]!.account_id]) : "";
       return create(GetRevokeJobResponseSchema, {
         job: jobToProto(job),
-        items: page.map(itemToProto),
+        items: rows.map(itemToProto),
         nextCursor,
       });
     },
@@ -63,21 +60,19 @@ export function createJobQueryHandlers(deps: GatewayDeps) {
       const principal = requireScope(principalOf(ctx), "jobs:read");
       const tenant = { orgId: principal.orgId, projectId: principal.projectId };
       const context = `jobs:${tenant.orgId}:${tenant.projectId ?? "*"}`;
-      const after = cursors.decode("cursor", context, req.cursor);
-      if (after && (after.length !== 2 || !MICROS.test(after[0]!))) {
-        throw invalidArgument("cursor", "is not a valid cursor");
-      }
-      const limit = pageSize(req.pageSize);
-      const rows = await listJobs(db, {
-        ...tenant,
-        after: after && { createdUs: after[0]!, id: after[1]! },
-        limit: limit + 1,
+      const { rows, nextCursor } = await readKeysetPage({
+        cursors,
+        context,
+        cursor: req.cursor,
+        pageSize: req.pageSize,
+        keyLength: 2,
+        fetch: (after, limit) => {
+          if (after && !MICROS.test(after[0]!)) throw invalidArgument("cursor", "is not a valid cursor");
+          return listJobs(db, { ...tenant, after: after && { createdUs: after[0]!, id: after[1]! }, limit });
+        },
+        keyOf: (row) => [row.created_us, row.id],
       });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      const nextCursor =
-        rows.length > limit && last ? cursors.encode(context, [last.created_us, last.id]) : "";
-      return create(ListRevokeJobsResponseSchema, { jobs: page.map(jobToProto), nextCursor });
+      return create(ListRevokeJobsResponseSchema, { jobs: rows.map(jobToProto), nextCursor });
     },
   };
 }

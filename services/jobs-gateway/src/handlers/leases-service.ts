@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { principalOf, requireScope, visibleOrNotFound, type Principal } from "@warden/auth";
 import { hashSecretToken, newSecretToken } from "@warden/crypto";
-import { pageSize, type LeaseRow, type LeaseStatusColumn } from "@warden/db";
+import { readKeysetPage, type LeaseRow, type LeaseStatusColumn } from "@warden/db";
 import { alreadyExists, failedPrecondition, invalidArgument, notFound, unavailable } from "@warden/errors";
 import { leaseToProto } from "@warden/events";
 import { newId, parseId } from "@warden/ids";
@@ -153,22 +153,27 @@ export function createLeasesService(deps: GatewayDeps): ServiceImpl<typeof Lease
       const status = STATUS_FROM_PROTO[req.status] ?? null;
       const projectId = principal.projectId;
       const context = `leases:${principal.orgId}:${projectId ?? "*"}:${accountId ?? "*"}:${status ?? "*"}`;
-      const after = cursors.decode("cursor", context, req.cursor);
-      const limit = pageSize(req.pageSize);
       const at = now();
-      const rows = await listLeases(db, {
-        orgId: principal.orgId,
-        projectId,
-        accountId,
-        status,
-        now: at,
-        afterId: after?.[0],
-        limit: limit + 1,
+      const { rows, nextCursor } = await readKeysetPage({
+        cursors,
+        context,
+        cursor: req.cursor,
+        pageSize: req.pageSize,
+        keyLength: 1,
+        fetch: (after, limit) =>
+          listLeases(db, {
+            orgId: principal.orgId,
+            projectId,
+            accountId,
+            status,
+            now: at,
+            afterId: after?.[0],
+            limit,
+          }),
+        keyOf: (row) => [row.id],
       });
-      const page = rows.slice(0, limit);
-      const nextCursor = rows.length > limit ? cursors.encode(context, [page[page.length - 1]!.id]) : "";
       return create(ListLeasesResponseSchema, {
-        leases: page.map((row) => leaseToProto(row, at)),
+        leases: rows.map((row) => leaseToProto(row, at)),
         nextCursor,
       });
     },

@@ -71,7 +71,11 @@ async function postForm(
     const response = await undiciRequest(request.revokeUrl, {
       method: "POST",
       dispatcher: request.agents.dispatcher,
-      headers: { ...headers, "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      headers: {
+        ...headers,
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+      },
       body,
       signal: deadline,
     });

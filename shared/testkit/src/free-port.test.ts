@@ -13,4 +13,10 @@ describe("freePort", () => {
     await new Promise((resolve) => server.close(resolve));
     expect(port).toBeGreaterThan(0);
   });
+
+  it("never hands out the same port twice in one process", async () => {
+    const ports = [];
+    for (let i = 0; i < 200; i++) ports.push(await freePort());
+    expect(new Set(ports).size).toBe(ports.length);
+  });
 });

@@ -15,6 +15,7 @@ import {
 import { nodeHttpRate, undiciRate } from "./http-ceiling.js";
 import { consumeAckRate, publishRate } from "./jetstream-ceiling.js";
 import { ledgerRate } from "./ledger-ceiling.js";
+import { cpuShares, cpuSnapshot } from "./process-cpu.js";
 import { startProviderProcess } from "./provider-process.js";
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
@@ -54,6 +55,7 @@ async function main() {
     await provider.reset();
 
     const { stop } = await startTestExecutor(stack);
+    const cpuBefore = cpuSnapshot();
     const started = performance.now();
     let jobId = "";
     const completed = new Promise<number>((resolve) => {
@@ -76,6 +78,7 @@ async function main() {
       }
     })();
     const finishedAt = await completed;
+    const cpu = cpuShares(cpuBefore, cpuSnapshot(), finishedAt - started);
     await watchPlanning;
     await stop();
     const job = await readJob(db, jobId);
@@ -101,6 +104,8 @@ async function main() {
     log(
       `  end-to-end revoke                        ${fmt(endToEnd)}  (${((finishedAt - started) / 1000).toFixed(1)} s)`,
     );
+    // Where the two cores went during the run (share of one core each): what bounds it.
+    if (cpu !== "") log(`  cpu during the run (share of one core): ${cpu}`);
     log("targets:");
     log(
       `  end-to-end / lowest ceiling = ${(endToEnd / lowest).toFixed(2)} (target ≥ 0.50) ${endToEnd >= 0.5 * lowest ? "MET" : "MISSED"}`,

@@ -19,8 +19,12 @@ export interface FairScheduler {
 }
 
 interface Waiter {
+  jobId: string;
   authConfigId: string;
-  grant: () => void;
+  signal: AbortSignal;
+  /** Set when the signal aborted; the waiter is dropped when it reaches the head of its queue. */
+  gone: boolean;
+  resolve: (granted: boolean) => void;
 }
 
 /** Creates a scheduler with at most `globalLimit` calls in flight and `perAuthConfigLimit` per auth config. */
@@ -35,6 +39,27 @@ export function createFairScheduler(options: {
   let inFlight = 0;
   // The job served last; the next grant starts looking after it.
   let lastServed: string | undefined;
+  // Waiters by the signal they wait under: one abort listener per signal rather than per
+  // waiter, since EventTarget adds and removes listeners in time linear in their number.
+  const bySignal = new Map<AbortSignal, { waiters: Set<Waiter>; onAbort: () => void }>();
+
+  const forget = (waiter: Waiter) => {
+    const entry = bySignal.get(waiter.signal);
+    if (entry === undefined) return;
+    entry.waiters.delete(waiter);
+    if (entry.waiters.size === 0) {
+      bySignal.delete(waiter.signal);
+      waiter.signal.removeEventListener("abort", entry.onAbort);
+    }
+  };
+  const headOf = (jobId: string): Waiter | undefined => {
+    const queue = queues.get(jobId);
+    if (queue === undefined) return undefined;
+    while (queue.length > 0 && queue[0]!.gone) queue.shift();
+    if (queue.length > 0) return queue[0];
+    queues.delete(jobId);
+    return undefined;
+  };
 
   const hasRoom = (authConfigId: string) => (perAuthConfig.get(authConfigId) ?? 0) < perAuthConfigLimit;
   const take = (authConfigId: string) => {
@@ -49,15 +74,16 @@ export function createFairScheduler(options: {
       let granted = false;
       for (let i = 0; i < jobs.length; i++) {
         const jobId = jobs[(start + i) % jobs.length]!;
-        const queue = queues.get(jobId)!;
-        const head = queue[0]!;
+        const head = headOf(jobId);
         // Only a job's head is considered: its items stay in delivery order.
-        if (!hasRoom(head.authConfigId)) continue;
+        if (head === undefined || !hasRoom(head.authConfigId)) continue;
+        const queue = queues.get(jobId)!;
         queue.shift();
         if (queue.length === 0) queues.delete(jobId);
         lastServed = jobId;
         take(head.authConfigId);
-        head.grant();
+        forget(head);
+        head.resolve(true);
         granted = true;
         break;
       }
@@ -76,26 +102,30 @@ export function createFairScheduler(options: {
         return Promise.resolve(true);
       }
       return new Promise<boolean>((resolve) => {
-        const waiter: Waiter = {
-          authConfigId,
-          grant: () => {
-            signal.removeEventListener("abort", onAbort);
-            resolve(true);
-          },
-        };
-        const onAbort = () => {
-          const queue = queues.get(jobId);
-          const index = queue?.indexOf(waiter) ?? -1;
-          if (queue && index >= 0) {
-            queue.splice(index, 1);
-            if (queue.length === 0) queues.delete(jobId);
-          }
-          resolve(false);
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
+        const waiter: Waiter = { jobId, authConfigId, signal, gone: false, resolve };
+        let entry = bySignal.get(signal);
+        if (entry === undefined) {
+          const created = {
+            waiters: new Set<Waiter>(),
+            onAbort: () => {
+              bySignal.delete(signal);
+              for (const gone of created.waiters) {
+                gone.gone = true;
+                gone.resolve(false);
+              }
+              for (const id of [...queues.keys()]) headOf(id);
+            },
+          };
+          entry = created;
+          bySignal.set(signal, entry);
+          signal.addEventListener("abort", entry.onAbort, { once: true });
+        }
+        entry.waiters.add(waiter);
         const queue = queues.get(jobId);
         if (queue) queue.push(waiter);
         else queues.set(jobId, [waiter]);
+        // Only waiters handed back by an abort can stand ahead of it; with room, serve at once.
+        if (inFlight < globalLimit) pump();
       });
     },
     release(authConfigId) {

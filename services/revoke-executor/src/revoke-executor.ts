@@ -1,18 +1,28 @@
 import { setMaxListeners } from "node:events";
 import DataLoader from "dataloader";
-import { busNames, ensureWorkConsumer, runConsumer, type Bus, type WorkOutcome } from "@warden/bus";
+import {
+  busNames,
+  ensureWorkConsumer,
+  runConsumer,
+  subscribeEvents,
+  type Bus,
+  type WorkOutcome,
+} from "@warden/bus";
 import type { Keyring } from "@warden/crypto";
 import type { Database } from "@warden/db";
 import type { Logger } from "@warden/logger";
 import { createRevokeAgents } from "@warden/oauth";
+import { JobEventSchema } from "@warden/proto/events/v1";
 import { RevokePlanSchema } from "@warden/proto/work/v1";
 import type { Redis } from "@warden/redis";
 import type { Kysely } from "kysely";
+import { createBatchGate } from "./batching/batch-gate.js";
 import { startItemConsumers, type ItemConsumers } from "./consumers/item-consumers.js";
 import { ensureJobConsumer } from "./consumers/job-consumer.js";
 import { createFairScheduler, type FairScheduler } from "./fair-scheduler.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { createAuthConfigCache } from "./items/auth-config-cache.js";
+import { createJobLiveness } from "./items/job-liveness.js";
 import { processItem, type ItemSettings } from "./items/process-item.js";
 import { createJobEvents } from "./job-events.js";
 import { createLedgerWriter } from "./ledger/ledger-writer.js";
@@ -36,6 +46,14 @@ export interface ExecutorSettings extends ItemSettings {
   planBatchSize: number;
   ledgerBatch: number;
   ledgerWaitMs: number;
+  /** Ledger batches committing at once; outcomes arriving meanwhile join the next batch. */
+  ledgerConcurrency: number;
+  /** Item context reads at once; items arriving meanwhile join the next read. */
+  contextConcurrency: number;
+  /** How often the status of jobs with items in hand is re-read. */
+  livenessPollMs: number;
+  /** The oldest job-status read a provider call may rely on. */
+  livenessMaxStaleMs: number;
   /** How long a ledger batch retries while PostgreSQL is unreachable. */
   ledgerRetryForMs: number;
   progressIntervalMs: number;
@@ -49,11 +67,15 @@ export interface ExecutorSettings extends ItemSettings {
 export const DEFAULT_EXECUTOR_SETTINGS: ExecutorSettings = {
   perAuthConfigLimit: 32,
   globalInFlight: 256,
-  perJobConcurrency: 256,
+  perJobConcurrency: 1024,
   planConcurrency: 4,
-  planBatchSize: 1000,
+  planBatchSize: 5000,
   ledgerBatch: 500,
   ledgerWaitMs: 5,
+  ledgerConcurrency: 2,
+  contextConcurrency: 2,
+  livenessPollMs: 10,
+  livenessMaxStaleMs: 20,
   ledgerRetryForMs: 20_000,
   progressIntervalMs: 500,
   heartbeatMs: 5_000,
@@ -107,42 +129,39 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
   let redelivered = 0;
   const inFlightItems = new Map<string, Promise<WorkOutcome>>();
 
+  const liveness = createJobLiveness({
+    db,
+    pollMs: settings.livenessPollMs,
+    maxStaleMs: settings.livenessMaxStaleMs,
+  });
   const ledger = createLedgerWriter({
     db,
     maxBatch: settings.ledgerBatch,
     maxWaitMs: settings.ledgerWaitMs,
+    concurrency: settings.ledgerConcurrency,
     retryForMs: settings.ledgerRetryForMs,
     afterCommit: (batch) => {
       events.afterCommit(batch);
-      for (const job of batch.completedJobs) itemsRef.current?.jobFinished(job.id);
+      for (const job of batch.completedJobs) {
+        liveness.stopped(job.id);
+        itemsRef.current?.jobFinished(job.id);
+      }
     },
     onRetry: (error, attempt) =>
       logger.warn({ attempt, err: { message: (error as Error).message } }, "ledger write failed; retrying"),
   });
+  const contextGate = createBatchGate({ concurrency: settings.contextConcurrency, waitMs: 2 });
   const contexts = new DataLoader<ItemKey, ItemContext | undefined, string>(
-    async (keys) => {
-      const found = await loadItemContexts(db, keys);
-      return keys.map((key) => found.get(itemKeyString(key.jobId, key.accountId)));
-    },
-    { cache: false, maxBatchSize: settings.ledgerBatch, batchScheduleFn: (run) => setTimeout(run, 2) },
-  );
-  // Batched like the contexts: one query answers every item that just got a slot.
-  const jobLiveness = new DataLoader<string, boolean>(
-    async (jobIds) => {
-      const live = await db
-        .selectFrom("revoke_jobs")
-        .select("id")
-        .where("id", "in", [...jobIds])
-        .where("status", "in", ["planning", "running"])
-        .execute();
-      const ids = new Set(live.map((row) => row.id));
-      return jobIds.map((id) => ids.has(id));
-    },
-    { cache: false, batchScheduleFn: (run) => setTimeout(run, 2) },
+    (keys) =>
+      contextGate.run(async () => {
+        const found = await loadItemContexts(db, keys);
+        return keys.map((key) => found.get(itemKeyString(key.jobId, key.accountId)));
+      }),
+    { cache: false, maxBatchSize: settings.ledgerBatch, batchScheduleFn: contextGate.schedule },
   );
   const itemDeps = {
     loadContext: (key: ItemKey) => contexts.load(key),
-    isJobLive: (jobId: string) => jobLiveness.load(jobId),
+    isJobLive: (jobId: string) => liveness.isLive(jobId),
     authConfigs: createAuthConfigCache({ db, keyring: deps.keyring, ttlMs: 5_000 }),
     keyring: deps.keyring,
     scheduler,
@@ -217,6 +236,18 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
   });
 
   itemsRef.current = items;
+  // CancelRevokeJob's event stops a job's provider calls at once, before the next status read.
+  const cancellations = subscribeEvents(
+    bus.nc,
+    names.subjects.jobEvents(),
+    JobEventSchema,
+    (event, raw) => {
+      if (!raw.subject.endsWith(".cancelled") || event.job === undefined) return;
+      liveness.stopped(event.job.id);
+      items.jobFinished(event.job.id);
+    },
+    { logger },
+  );
 
   const heartbeat = startHeartbeat({
     redis: deps.redis,
@@ -237,8 +268,10 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     async stop() {
       stopping.abort();
       planStopping.abort();
+      cancellations.unsubscribe();
       await Promise.all([planner, items.stop()]);
       events.stop();
+      liveness.stop();
       await heartbeat.stop();
       await itemDeps.agents.close();
       logger.info({ instance: deps.instanceId }, "revoke executor stopped");

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { Agent, request as undiciRequest } from "undici";
 import { clientAuthentication, type OAuthClientCredentials } from "./client-authentication.js";
 import { classifyRevokeAnswer, type RevokeOutcome } from "./revoke-response.js";
@@ -8,8 +9,22 @@ import { classifyRevokeAnswer, type RevokeOutcome } from "./revoke-response.js";
  */
 export interface RevokeAgents {
   dispatcher: Agent;
+  /** Aborts requests past their deadline (one timer for all, instead of one per request). */
+  deadlines: Deadlines;
   /** Closes every pooled connection. */
   close(): Promise<void>;
+}
+
+/** Deadlines of in-flight requests, swept by one shared timer. */
+export interface Deadlines {
+  /** Aborts `request` once `ms` have passed, unless released first. */
+  watch(request: Abortable, ms: number): void;
+  release(request: Abortable): void;
+}
+
+/** Anything a deadline can abort. */
+export interface Abortable {
+  abort(): void;
 }
 
 /** One RFC 7009 revocation. */
@@ -27,10 +42,93 @@ export interface RevokeTokenRequest {
 // Enough for any error document; a provider streaming more is cut off.
 const MAX_BODY_BYTES = 16 * 1024;
 
+// How late past its deadline a request may be aborted. A timer per request (AbortSignal.timeout)
+// cost about 20 µs of client CPU per revocation here (of ~60 µs in all).
+const DEADLINE_SWEEP_MS = 25;
+
+class RevokeTimeout extends Error {}
+
+/**
+ * One request's abort signal, as the EventEmitter undici also accepts: Node's
+ * AbortController/AbortSignal pair (an EventTarget) cost about 15 µs per
+ * request here; with both changes revokeToken went from 62-90 to ~43 µs of
+ * client CPU per request (a bare undici.request is ~33 µs).
+ */
+class RequestDeadline extends EventEmitter implements Abortable {
+  aborted = false;
+  reason: Error | undefined;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = new RevokeTimeout("revoke request timed out");
+    this.emit("abort");
+  }
+}
+
 /** Creates a keep-alive pool with at most `maxSockets` connections per provider origin. */
 export function createRevokeAgents(maxSockets = 256): RevokeAgents {
   const dispatcher = new Agent({ connections: maxSockets, keepAliveTimeout: 30_000 });
-  return { dispatcher, close: () => dispatcher.close() };
+  const due = new Map<Abortable, number>();
+  let sweep: NodeJS.Timeout | undefined;
+  const tick = () => {
+    const now = performance.now();
+    for (const [request, at] of due) {
+      if (at > now) continue;
+      due.delete(request);
+      request.abort();
+    }
+    if (due.size === 0) {
+      clearInterval(sweep);
+      sweep = undefined;
+    }
+  };
+  const deadlines: Deadlines = {
+    watch(request, ms) {
+      due.set(request, performance.now() + ms);
+      if (sweep === undefined) {
+        sweep = setInterval(tick, DEADLINE_SWEEP_MS);
+        // Never keep a process alive just to time requests out.
+        sweep.unref();
+      }
+    },
+    release(request) {
+      due.delete(request);
+    },
+  };
+  return {
+    dispatcher,
+    deadlines,
+    close: () => {
+      clearInterval(sweep);
+      due.clear();
+      return dispatcher.close();
+    },
+  };
+}
+
+// Authentication headers per credentials object: the auth-config cache hands out the same
+// object for its lifetime, so the Basic header is encoded once, not per revocation.
+const headersByClient = new WeakMap<
+  OAuthClientCredentials,
+  { headers: Record<string, string>; form: Record<string, string> }
+>();
+
+function requestParts(client: OAuthClientCredentials) {
+  let parts = headersByClient.get(client);
+  if (parts === undefined) {
+    const auth = clientAuthentication(client);
+    parts = {
+      headers: {
+        ...auth.headers,
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+      },
+      form: auth.form,
+    };
+    headersByClient.set(client, parts);
+  }
+  return parts;
 }
 
 /**
@@ -39,7 +137,7 @@ export function createRevokeAgents(maxSockets = 256): RevokeAgents {
  * outcomes, and no outcome carries the token or the client secret.
  */
 export async function revokeToken(request: RevokeTokenRequest): Promise<RevokeOutcome> {
-  const auth = clientAuthentication(request.client);
+  const auth = requestParts(request.client);
   const body = new URLSearchParams({
     token: request.token,
     token_type_hint: request.tokenTypeHint,
@@ -57,25 +155,20 @@ export async function revokeToken(request: RevokeTokenRequest): Promise<RevokeOu
   }
 }
 
-class RevokeTimeout extends Error {}
-
 async function postForm(
   request: RevokeTokenRequest,
   body: string,
   headers: Record<string, string>,
 ): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
   // One deadline for the whole exchange, connect to last byte: a slow-dripping provider cannot hold a slot.
-  const deadline = AbortSignal.timeout(request.timeoutMs);
+  const deadline = new RequestDeadline();
+  request.agents.deadlines.watch(deadline, request.timeoutMs);
   try {
     // Redirects are not followed (undici's default): a provider cannot bounce us elsewhere.
     const response = await undiciRequest(request.revokeUrl, {
       method: "POST",
       dispatcher: request.agents.dispatcher,
-      headers: {
-        ...headers,
-        "content-type": "application/x-www-form-urlencoded",
-        accept: "application/json",
-      },
+      headers,
       body,
       signal: deadline,
     });
@@ -95,5 +188,7 @@ async function postForm(
   } catch (error) {
     if (deadline.aborted) throw new RevokeTimeout("revoke request timed out");
     throw error;
+  } finally {
+    request.agents.deadlines.release(deadline);
   }
 }

@@ -20,8 +20,8 @@ export interface ItemSettings {
 
 export interface ProcessItemDeps {
   loadContext: (key: ItemKey) => Promise<ItemContext | undefined>;
-  /** True while the job is planning or running; asked again right before the provider call. */
-  isJobLive: (jobId: string) => Promise<boolean>;
+  /** True while the job is planning or running (from a recent read); asked right before the provider call. */
+  isJobLive: (jobId: string) => boolean | Promise<boolean>;
   authConfigs: AuthConfigCache;
   keyring: Keyring;
   scheduler: FairScheduler;
@@ -79,7 +79,7 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
     },
   });
 
-  const sealed = context.refreshTokenCiphertext ?? context.accessTokenCiphertext;
+  const sealed = context.tokenCiphertext;
   if (sealed === null || context.tokenKeyId === null || context.externalUserId === null) {
     // Another job (or a delete) already wiped this account: nothing is left to revoke.
     return final("skipped", "no_tokens", "the account holds no tokens any more", false);
@@ -94,7 +94,7 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
     token = openAccountToken(
       deps.keyring,
       { authConfigId: context.authConfigId, externalUserId: context.externalUserId },
-      context.refreshTokenCiphertext !== null ? "refresh" : "access",
+      context.tokenKind,
       { ciphertext: sealed, keyId: context.tokenKeyId },
     );
   } catch {
@@ -109,12 +109,15 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
   let answer: RevokeOutcome;
   try {
     // The wait for a slot can be long; a job cancelled meanwhile must not reach
-    // the provider (its pending items are already CANCELLED in the ledger).
-    if (!(await deps.isJobLive(context.jobId))) return "job_stopped";
+    // the provider (its pending items are already CANCELLED in the ledger). The
+    // answer comes from a status read a few ms old (or the job's cancelled event),
+    // so it costs no round trip while the slot is held.
+    const live = deps.isJobLive(context.jobId);
+    if (!(typeof live === "boolean" ? live : await live)) return "job_stopped";
     answer = await revokeToken({
       revokeUrl: client.revokeUrl,
       token,
-      tokenTypeHint: context.refreshTokenCiphertext !== null ? "refresh_token" : "access_token",
+      tokenTypeHint: context.tokenKind === "refresh" ? "refresh_token" : "access_token",
       client: client.credentials,
       responseStyle: client.responseStyle,
       timeoutMs: deps.settings.requestTimeoutMs,

@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import type { Database } from "@warden/db";
 import type { Kysely } from "kysely";
+import { createBatchGate } from "../batching/batch-gate.js";
 import type { LedgerOutcome } from "./ledger-outcome.js";
 import { writeOutcomes, type WrittenBatch } from "./write-outcomes.js";
 
@@ -10,6 +11,8 @@ export interface LedgerWriterOptions {
   maxBatch: number;
   /** How long the first outcome of a batch waits for company. */
   maxWaitMs: number;
+  /** Batches committing at once; outcomes arriving meanwhile join the next batch. */
+  concurrency: number;
   /** How long a batch keeps retrying while PostgreSQL is unreachable before its items are handed back. */
   retryForMs: number;
   /** Runs after each commit (events); must not throw. */
@@ -39,22 +42,21 @@ export function isTransientDbError(error: unknown): boolean {
 }
 
 /**
- * Batches outcomes (up to maxBatch, or what arrived within maxWaitMs) into one
- * transaction each; retries a batch while the database is briefly unavailable,
- * so a PostgreSQL restart does not turn finished provider calls into repeats.
+ * Batches outcomes into one transaction each (up to maxBatch: what arrived
+ * within maxWaitMs, or while `concurrency` earlier batches were still
+ * committing); retries a batch while the database is briefly unavailable, so a
+ * PostgreSQL restart does not turn finished provider calls into repeats.
  */
 export function createLedgerWriter(options: LedgerWriterOptions): LedgerWriter {
+  const gate = createBatchGate({ concurrency: options.concurrency, waitMs: options.maxWaitMs });
   const loader = new DataLoader<LedgerOutcome, boolean>(
-    async (outcomes) => {
-      const batch = await commitWithRetry(options, [...outcomes]);
-      options.afterCommit(batch);
-      return batch.changed;
-    },
-    {
-      cache: false,
-      maxBatchSize: options.maxBatch,
-      batchScheduleFn: (run) => setTimeout(run, options.maxWaitMs),
-    },
+    (outcomes) =>
+      gate.run(async () => {
+        const batch = await commitWithRetry(options, [...outcomes]);
+        options.afterCommit(batch);
+        return batch.changed;
+      }),
+    { cache: false, maxBatchSize: options.maxBatch, batchScheduleFn: gate.schedule },
   );
   return { write: (outcome) => loader.load(outcome) };
 }

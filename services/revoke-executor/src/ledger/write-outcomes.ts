@@ -1,6 +1,7 @@
 import type { Database, LeaseRow, RevokeJobRow } from "@warden/db";
 import type { RevokedAccount } from "@warden/events";
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type Kysely } from "kysely";
+import { indexPlanSettings } from "../repositories/index-plan-settings.js";
 import type { LedgerOutcome } from "./ledger-outcome.js";
 
 /** What one committed ledger batch changed; events are published from this after the commit. */
@@ -18,18 +19,25 @@ export interface WrittenBatch {
 
 const key = (jobId: string, accountId: string) => `${jobId}\u0000${accountId}`;
 
-/**
- * Writes a batch of outcomes in one transaction: final statuses only onto items
- * still `pending` in the same run (so an item gets exactly one final status
- * however often it is delivered), wipes and lease revocations for the items that
- * changed, job counters moved by exactly the rows changed, and completion of
- * running jobs left with nothing pending.
- */
-export async function writeOutcomes(db: Kysely<Database>, outcomes: LedgerOutcome[]): Promise<WrittenBatch> {
-  return db.transaction().execute((trx) => writeOutcomesIn(trx, outcomes));
+type Json<T> = {
+  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
+};
+
+interface BatchResult {
+  changed: Array<[string, string]>;
+  wiped: Array<RevokedAccount & { job_id: string }>;
+  leases: Array<Json<Omit<LeaseRow, "token_hash">>>;
+  jobs: Array<Json<RevokeJobRow>>;
 }
 
-async function writeOutcomesIn(trx: Transaction<Database>, outcomes: LedgerOutcome[]): Promise<WrittenBatch> {
+/**
+ * Writes a batch of outcomes in one transaction of two statements: final
+ * statuses only onto items still `pending` in the same run (so an item gets
+ * exactly one final status however often it is delivered), wipes and lease
+ * revocations for the items that changed, job counters moved by exactly the
+ * rows changed, and completion of running jobs left with nothing pending.
+ */
+export async function writeOutcomes(db: Kysely<Database>, outcomes: LedgerOutcome[]): Promise<WrittenBatch> {
   // A redelivered item can land in the same batch twice; only its first outcome is written,
   // or one changed row would be counted twice.
   const seen = new Set<string>();
@@ -42,14 +50,20 @@ async function writeOutcomesIn(trx: Transaction<Database>, outcomes: LedgerOutco
   const unique = outcomes.filter((_, index) => firsts[index]);
   const finals = unique.filter((o) => o.kind === "final");
   const retries = unique.filter((o) => o.kind === "retry");
-  const changedKeys = new Set<string>();
-  // Job rows are locked first, in id order, as CancelRevokeJob and RetryRevokeJob
-  // lock them (job, then items): taking items first would deadlock against them.
   const jobIds = [...new Set(unique.map((o) => o.jobId))].sort();
-  await sql`select id from revoke_jobs where id = any(${jobIds}::text[]) order by id for update`.execute(trx);
 
-  if (finals.length > 0) {
-    const rows = await sql<{ job_id: string; account_id: string; status: string }>`
+  return db.transaction().execute(async (trx) => {
+    // Job rows are locked first, in id order, as CancelRevokeJob and RetryRevokeJob lock them
+    // (job, then items): taking items first would deadlock against them. The same statement
+    // turns the transaction to index plans: one primary-key probe per outcome.
+    await sql`
+      select ${indexPlanSettings()},
+             (select count(*) from (select id from revoke_jobs where id = any(${jobIds}::text[])
+                                     order by id for update) as locked)`.execute(trx);
+    // One statement for the rest: counters move by what `finals` returned, and a running job
+    // whose pending reaches 0 is completed by the same update, so completion is decided once.
+    const result = await sql<BatchResult>`
+    with finals as (
       update revoke_items as i
          set status = v.status, attempts = v.attempts, error_code = v.error_code,
              error_message = v.error_message, wiped_locally = v.wiped_locally, updated_at = now()
@@ -57,96 +71,89 @@ async function writeOutcomesIn(trx: Transaction<Database>, outcomes: LedgerOutco
                     ${finals.map((o) => o.run)}::int[], ${finals.map((o) => o.status)}::text[],
                     ${finals.map((o) => o.attempts)}::int[], ${finals.map((o) => o.errorCode)}::text[],
                     ${finals.map((o) => o.errorMessage)}::text[],
-                    ${finals.map((o) => o.wipe && !o.confirmedUpstream)}::bool[])
-             as v(job_id, account_id, run, status, attempts, error_code, error_message, wiped_locally)
+                    ${finals.map((o) => o.wipe && !o.confirmedUpstream)}::bool[],
+                    ${finals.map((o) => o.wipe)}::bool[], ${finals.map((o) => o.confirmedUpstream)}::bool[])
+             as v(job_id, account_id, run, status, attempts, error_code, error_message, wiped_locally, wipe, confirmed)
        where i.job_id = v.job_id and i.account_id = v.account_id and i.run = v.run and i.status = 'pending'
-      returning i.job_id, i.account_id, i.status`.execute(trx);
-    for (const row of rows.rows) changedKeys.add(key(row.job_id, row.account_id));
-  }
-  if (retries.length > 0) {
-    const rows = await sql<{ job_id: string; account_id: string }>`
+      returning i.job_id, i.account_id, i.status, v.wipe, v.confirmed
+    ),
+    retried as (
       update revoke_items as i
          set attempts = v.attempts, error_code = v.error_code, updated_at = now()
         from unnest(${retries.map((o) => o.jobId)}::text[], ${retries.map((o) => o.accountId)}::text[],
                     ${retries.map((o) => o.run)}::int[], ${retries.map((o) => o.attempts)}::int[],
-                    ${retries.map((o) => o.errorCode)}::text[])
+                    ${retries.map((o) => (o.kind === "retry" ? o.errorCode : null))}::text[])
              as v(job_id, account_id, run, attempts, error_code)
        where i.job_id = v.job_id and i.account_id = v.account_id and i.run = v.run and i.status = 'pending'
-      returning i.job_id, i.account_id`.execute(trx);
-    for (const row of rows.rows) changedKeys.add(key(row.job_id, row.account_id));
-  }
-  const changed = outcomes.map((o, index) => firsts[index]! && changedKeys.has(key(o.jobId, o.accountId)));
-  const changedFinals = finals.filter((o) => changedKeys.has(key(o.jobId, o.accountId)));
-
-  const wipes = changedFinals.filter((o) => o.wipe).sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
-  const wipedAccounts: WrittenBatch["wipedAccounts"] = [];
-  let revokedLeases: WrittenBatch["revokedLeases"] = [];
-  if (wipes.length > 0) {
-    const jobOf = new Map(wipes.map((o) => [o.accountId, o.jobId]));
-    // token_version moves so an in-flight refresh (fenced on it) can never write a token back.
-    const accounts = await sql<RevokedAccount>`
+      returning i.job_id, i.account_id
+    ),
+    wiped as (
+      -- token_version moves so an in-flight refresh (fenced on it) can never write a token back.
       update connected_accounts as a
          set access_token_ciphertext = null, refresh_token_ciphertext = null, token_key_id = null,
              status = case when a.status = 'deleted' then 'deleted' else 'revoked' end,
              status_changed_at = case when a.status in ('deleted', 'revoked') then a.status_changed_at else now() end,
-             revoked_upstream_at = case when u.confirmed then now() else a.revoked_upstream_at end,
+             revoked_upstream_at = case when f.confirmed then now() else a.revoked_upstream_at end,
              token_version = a.token_version + 1, updated_at = now()
-        from unnest(${wipes.map((o) => o.accountId)}::text[], ${wipes.map((o) => o.confirmedUpstream)}::bool[])
-             as u(id, confirmed)
-       where a.id = u.id
-      returning a.id, a.org_id, a.project_id, a.auth_config_id`.execute(trx);
-    for (const account of accounts.rows) wipedAccounts.push({ account, jobId: jobOf.get(account.id)! });
-    revokedLeases = await trx
-      .updateTable("leases")
-      .set({ status: "revoked", ended_at: new Date() })
-      .where("account_id", "in", [...jobOf.keys()])
-      .where("status", "=", "active")
-      .returning([
-        "id",
-        "org_id",
-        "project_id",
-        "account_id",
-        "holder",
-        "purpose",
-        "status",
-        "created_at",
-        "expires_at",
-        "ended_at",
-      ])
-      .execute();
-  }
+        from finals as f
+       where f.wipe and a.id = f.account_id
+      returning a.id, a.org_id, a.project_id, a.auth_config_id, f.job_id
+    ),
+    revoked_leases as (
+      update leases as l
+         set status = 'revoked', ended_at = now()
+       where l.account_id in (select account_id from finals where wipe) and l.status = 'active'
+      returning l.id, l.org_id, l.project_id, l.account_id, l.holder, l.purpose, l.status,
+                l.created_at, l.expires_at, l.ended_at
+    ),
+    deltas as (
+      select job_id, count(*)::int as moved,
+             (count(*) filter (where status = 'revoked'))::int as revoked,
+             (count(*) filter (where status = 'failed'))::int as failed,
+             (count(*) filter (where status = 'skipped'))::int as skipped
+        from finals
+       group by job_id
+    ),
+    moved_jobs as (
+      update revoke_jobs as j
+         set pending = j.pending - d.moved, revoked = j.revoked + d.revoked,
+             failed = j.failed + d.failed, skipped = j.skipped + d.skipped,
+             status = case when j.status = 'running' and j.pending = d.moved then 'completed' else j.status end,
+             finished_at = case when j.status = 'running' and j.pending = d.moved then now() else j.finished_at end,
+             updated_at = now()
+        from deltas as d
+       where j.id = d.job_id
+      returning j.*
+    )
+    select
+      (select coalesce(json_agg(json_build_array(c.job_id, c.account_id)), '[]')
+         from (select job_id, account_id from finals union all select job_id, account_id from retried) as c) as changed,
+      (select coalesce(json_agg(w), '[]') from wiped as w) as wiped,
+      (select coalesce(json_agg(l), '[]') from revoked_leases as l) as leases,
+      (select coalesce(json_agg(m), '[]') from moved_jobs as m) as jobs`.execute(trx);
+    return toWrittenBatch(outcomes, firsts, result.rows[0]!);
+  });
+}
 
-  const jobs: RevokeJobRow[] = [];
-  const completedJobs: RevokeJobRow[] = [];
-  const deltas = new Map<string, { revoked: number; failed: number; skipped: number }>();
-  for (const o of changedFinals) {
-    const delta = deltas.get(o.jobId) ?? { revoked: 0, failed: 0, skipped: 0 };
-    delta[o.status]++;
-    deltas.set(o.jobId, delta);
-  }
-  for (const jobId of [...deltas.keys()].sort()) {
-    const d = deltas.get(jobId)!;
-    const moved = d.revoked + d.failed + d.skipped;
-    const job = await sql<RevokeJobRow>`
-      update revoke_jobs
-         set pending = pending - ${moved}, revoked = revoked + ${d.revoked}, failed = failed + ${d.failed},
-             skipped = skipped + ${d.skipped}, updated_at = now()
-       where id = ${jobId}
-      returning *`.execute(trx);
-    const row = job.rows[0];
-    if (row === undefined) continue;
-    if (row.status === "running" && row.pending === 0) {
-      const done = await sql<RevokeJobRow>`
-        update revoke_jobs set status = 'completed', finished_at = now(), updated_at = now()
-         where id = ${jobId} and status = 'running' and pending = 0
-        returning *`.execute(trx);
-      if (done.rows[0]) {
-        completedJobs.push(done.rows[0]);
-        jobs.push(done.rows[0]);
-        continue;
-      }
-    }
-    jobs.push(row);
-  }
+function toWrittenBatch(outcomes: LedgerOutcome[], firsts: boolean[], row: BatchResult): WrittenBatch {
+  const changedKeys = new Set(row.changed.map(([jobId, accountId]) => key(jobId, accountId)));
+  const changed = outcomes.map((o, index) => firsts[index]! && changedKeys.has(key(o.jobId, o.accountId)));
+  const wipedAccounts = row.wiped.map(({ job_id, ...account }) => ({ account, jobId: job_id }));
+  const revokedLeases = row.leases.map((lease) => ({
+    ...lease,
+    created_at: new Date(lease.created_at),
+    expires_at: new Date(lease.expires_at),
+    ended_at: lease.ended_at === null ? null : new Date(lease.ended_at),
+  }));
+  const jobs = row.jobs
+    .map((job) => ({
+      ...job,
+      created_at: new Date(job.created_at),
+      updated_at: new Date(job.updated_at),
+      finished_at: job.finished_at === null ? null : new Date(job.finished_at),
+    }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  // Only jobs with an item that was pending moved here, so a completed one was completed by this batch.
+  const completedJobs = jobs.filter((job) => job.status === "completed");
   return { changed, wipedAccounts, revokedLeases, jobs, completedJobs };
 }

@@ -46,14 +46,13 @@ export async function planJobRun(deps: PlannerDeps, plan: RevokePlan): Promise<W
 
   let planned = 0;
   if (plan.run === 1 && job.status === "planning") {
-    // Publishing batch k overlaps with expanding batch k+1; the ledger rows of a batch are
-    // committed before its messages go out, so a crash in between only leaves them unpublished.
-    let publishing: Promise<unknown> = Promise.resolve();
-    let failure: { error: unknown } | undefined;
+    // Publishing (and then recording as published) batch k overlaps with expanding batch k+1;
+    // the ledger rows of a batch are committed before its messages go out, so a crash in
+    // between only leaves them unpublished.
+    let publishing: Promise<void> = Promise.resolve();
     for (;;) {
-      const next = await expandNextBatch(db, job.id, plan.run, deps.batchSize);
+      const next = await expandNextBatch(db, job, plan.run, deps.batchSize);
       await publishing;
-      if (failure) throw failure.error;
       if (next.done) break;
       if (deps.signal.aborted) {
         await publishAndMark(deps, job.id, plan.run, next.inserted);
@@ -64,9 +63,9 @@ export async function planJobRun(deps: PlannerDeps, plan: RevokePlan): Promise<W
         return { kind: "nak" };
       }
       planned += next.inserted.length;
-      publishing = publishAndMark(deps, job.id, plan.run, next.inserted).catch((error: unknown) => {
-        failure = { error };
-      });
+      publishing = publishAndMark(deps, job.id, plan.run, next.inserted);
+      // Rethrown by the `await publishing` above; this only keeps it from counting as unhandled meanwhile.
+      publishing.catch(() => undefined);
     }
   }
 
@@ -108,6 +107,21 @@ async function publishAndMark(
   items: PlannedItem[],
 ): Promise<void> {
   if (items.length === 0) return;
+  await publishItems(deps, jobId, run, items);
+  await markPublished(
+    deps.db,
+    jobId,
+    items.map((item) => item.account_id),
+  );
+}
+
+async function publishItems(
+  deps: PlannerDeps,
+  jobId: string,
+  run: number,
+  items: PlannedItem[],
+): Promise<void> {
+  if (items.length === 0) return;
   const subject = deps.names.subjects.revokeItem(jobId);
   await publishWorkBatch(
     deps.bus.nc,
@@ -118,10 +132,5 @@ async function publishAndMark(
       msgId: `item:${jobId}:${run}:${item.account_id}`,
     })),
     { window: 1024, attempts: 5 },
-  );
-  await markPublished(
-    deps.db,
-    jobId,
-    items.map((item) => item.account_id),
   );
 }

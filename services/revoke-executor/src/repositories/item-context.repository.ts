@@ -13,8 +13,9 @@ export interface ItemContext {
   force: boolean;
   /** Null when the account row is gone. */
   externalUserId: string | null;
-  accessTokenCiphertext: Buffer | null;
-  refreshTokenCiphertext: Buffer | null;
+  /** The token to revoke, sealed: the refresh token if the account holds one, else the access token. */
+  tokenCiphertext: Buffer | null;
+  tokenKind: "refresh" | "access";
   tokenKeyId: string | null;
 }
 
@@ -39,13 +40,16 @@ export async function loadItemContexts(
     job_status: JobStatusColumn;
     force: boolean;
     external_user_id: string | null;
-    access_token_ciphertext: Buffer | null;
-    refresh_token_ciphertext: Buffer | null;
+    token_ciphertext: Buffer | null;
+    is_refresh: boolean;
     token_key_id: string | null;
   }>`
     select i.job_id, i.account_id, i.run, i.status, i.attempts, i.auth_config_id,
            j.status as job_status, j.force,
-           a.external_user_id, a.access_token_ciphertext, a.refresh_token_ciphertext, a.token_key_id
+           a.external_user_id, a.token_key_id,
+           -- Only the token that will be revoked travels (and is decoded): half the bytes per item.
+           coalesce(a.refresh_token_ciphertext, a.access_token_ciphertext) as token_ciphertext,
+           a.refresh_token_ciphertext is not null as is_refresh
       from unnest(${keys.map((k) => k.jobId)}::text[], ${keys.map((k) => k.accountId)}::text[]) as k(job_id, account_id)
       join revoke_items i on i.job_id = k.job_id and i.account_id = k.account_id
       join revoke_jobs j on j.id = i.job_id
@@ -62,8 +66,8 @@ export async function loadItemContexts(
       jobStatus: row.job_status,
       force: row.force,
       externalUserId: row.external_user_id,
-      accessTokenCiphertext: row.access_token_ciphertext,
-      refreshTokenCiphertext: row.refresh_token_ciphertext,
+      tokenCiphertext: row.token_ciphertext,
+      tokenKind: row.is_refresh ? "refresh" : "access",
       tokenKeyId: row.token_key_id,
     });
   }

@@ -1,5 +1,6 @@
-import type { Database, RevokeJobRow } from "@warden/db";
-import { sql, type Kysely, type Transaction } from "kysely";
+import type { Database, RevokeJobRow, ScopeKindColumn } from "@warden/db";
+import { sql, type Kysely } from "kysely";
+import { indexPlanSettings } from "./index-plan-settings.js";
 
 /** A ledger line planned for publishing. */
 export interface PlannedItem {
@@ -21,69 +22,71 @@ export async function findJob(db: Kysely<Database>, jobId: string): Promise<Revo
 
 /**
  * Expands the next batch of the job's scope after its plan_cursor, in one
- * transaction holding the job row: accounts that still hold a token (any
- * status), inserted as pending items (existing ones untouched), with total,
- * pending and plan_cursor moved by exactly what was inserted. Returns the
- * inserted items, or `done` when the scope is exhausted or the job left planning.
+ * transaction: accounts that still hold a token (any status), inserted as
+ * pending items (existing ones untouched), with total, pending and plan_cursor
+ * moved by exactly what was inserted, only while the job is still planning this
+ * run (else nothing is kept). Returns the inserted items, or `done` when the
+ * scope is exhausted or the job left planning.
  */
 export async function expandNextBatch(
   db: Kysely<Database>,
-  jobId: string,
+  job: { id: string; scope_kind: ScopeKindColumn; scope_id: string },
   run: number,
   batchSize: number,
 ): Promise<{ done: true } | { done: false; inserted: PlannedItem[] }> {
-  return db.transaction().execute(async (trx) => {
-    // The row lock serialises planners of one job (a re-published plan), so each reads the latest cursor.
-    const job = await trx
-      .selectFrom("revoke_jobs")
-      .select(["scope_kind", "scope_id", "plan_cursor", "status", "run"])
-      .where("id", "=", jobId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (job === undefined || job.status !== "planning" || job.run !== run) return { done: true };
-    const column = SCOPE_COLUMN[job.scope_kind];
-    const accounts = await scopeBatch(trx, column, job.scope_id, job.plan_cursor, batchSize);
-    if (accounts.length === 0) return { done: true };
-    const inserted = await sql<PlannedItem>`
-      insert into revoke_items (job_id, account_id, auth_config_id, run, status, published_at, updated_at)
-      select ${jobId}, a.id, a.auth_config_id, ${run}, 'pending', null, now()
-        from unnest(${accounts.map((a) => a.account_id)}::text[], ${accounts.map((a) => a.auth_config_id)}::text[]) as a(id, auth_config_id)
-      on conflict (job_id, account_id) do nothing
-      returning account_id, auth_config_id`.execute(trx);
-    const count = inserted.rows.length;
-    await trx
-      .updateTable("revoke_jobs")
-      .set((eb) => ({
-        total: eb("total", "+", count),
-        pending: eb("pending", "+", count),
-        plan_cursor: accounts[accounts.length - 1]!.account_id,
-        updated_at: new Date(),
-      }))
-      .where("id", "=", jobId)
-      .execute();
-    return { done: false, inserted: inserted.rows };
-  });
-}
-
-async function scopeBatch(
-  trx: Transaction<Database>,
-  column: (typeof SCOPE_COLUMN)[keyof typeof SCOPE_COLUMN],
-  scopeId: string,
-  cursor: string | null,
-  limit: number,
-): Promise<PlannedItem[]> {
-  let query = trx
-    .selectFrom("connected_accounts")
-    .select(["id", "auth_config_id"])
-    .where(column, "=", scopeId)
-    .where((eb) =>
-      eb.or([eb("access_token_ciphertext", "is not", null), eb("refresh_token_ciphertext", "is not", null)]),
-    )
-    .orderBy("id")
-    .limit(limit);
-  if (cursor !== null) query = query.where("id", ">", cursor);
-  const rows = await query.execute();
-  return rows.map((row) => ({ account_id: row.id, auth_config_id: row.auth_config_id }));
+  const column = sql.ref(`a.${SCOPE_COLUMN[job.scope_kind]}`);
+  const aborted = new Error("job left planning");
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await sql`select ${indexPlanSettings()}`.execute(trx);
+      // The job row is taken last, by `moved`, and held only until the commit: ledger batches of
+      // this job (which lock it first) are not held up behind the expansion. Cancel and retry lock
+      // the job before its items and never wait on these uncommitted inserts, so this order cannot
+      // deadlock with them; a planner that lost the race to a cancel finds no row to move and
+      // rolls its inserts back. Two planners of one job (a re-delivered plan) read the same cursor
+      // at worst: the second one's inserts conflict, and it moves the counters by zero.
+      const { rows } = await sql<{ scanned: number; moved: number; inserted: Array<[string, string]> }>`
+        with job as (
+          select plan_cursor from revoke_jobs where id = ${job.id} and status = 'planning' and run = ${run}
+        ),
+        batch as materialized (
+          select a.id, a.auth_config_id from connected_accounts as a
+           where exists (select 1 from job)
+             and ${column} = ${job.scope_id} and a.id > coalesce((select plan_cursor from job), '')
+             and (a.access_token_ciphertext is not null or a.refresh_token_ciphertext is not null)
+           order by a.id
+           limit ${batchSize}
+        ),
+        inserted as (
+          insert into revoke_items (job_id, account_id, auth_config_id, run, status, published_at, updated_at)
+          select ${job.id}, id, auth_config_id, ${run}, 'pending', null, now() from batch
+          on conflict (job_id, account_id) do nothing
+          returning account_id, auth_config_id
+        ),
+        moved as (
+          update revoke_jobs
+             set total = total + (select count(*) from inserted),
+                 pending = pending + (select count(*) from inserted),
+                 plan_cursor = greatest(plan_cursor, (select max(id) from batch)), updated_at = now()
+           where id = ${job.id} and status = 'planning' and run = ${run} and exists (select 1 from batch)
+          returning 1
+        )
+        select (select count(*) from batch)::int as scanned, (select count(*) from moved)::int as moved,
+               (select coalesce(json_agg(json_build_array(account_id, auth_config_id)), '[]') from inserted) as inserted`.execute(
+        trx,
+      );
+      const row = rows[0]!;
+      if (row.scanned === 0) return { done: true };
+      if (row.moved === 0) throw aborted;
+      return {
+        done: false,
+        inserted: row.inserted.map(([account_id, auth_config_id]) => ({ account_id, auth_config_id })),
+      };
+    });
+  } catch (error) {
+    if (error === aborted) return { done: true };
+    throw error;
+  }
 }
 
 /** Pending items of this run not yet confirmed published, in account order, after `after`. */
@@ -94,30 +97,44 @@ export async function unpublishedItems(
   after: string | null,
   limit: number,
 ): Promise<PlannedItem[]> {
-  let query = db
-    .selectFrom("revoke_items")
-    .select(["account_id", "auth_config_id"])
-    .where("job_id", "=", jobId)
-    .where("status", "=", "pending")
-    .where("run", "=", run)
-    .where("published_at", "is", null)
-    .orderBy("account_id")
-    .limit(limit);
-  if (after !== null) query = query.where("account_id", ">", after);
-  return query.execute();
+  return db.transaction().execute(async (trx) => {
+    await sql`select ${indexPlanSettings()}`.execute(trx);
+    let query = trx
+      .selectFrom("revoke_items")
+      .select(["account_id", "auth_config_id"])
+      .where("job_id", "=", jobId)
+      .where("status", "=", "pending")
+      .where("run", "=", run)
+      .where("published_at", "is", null)
+      .orderBy("account_id")
+      .limit(limit);
+    if (after !== null) query = query.where("account_id", ">", after);
+    return query.execute();
+  });
 }
 
-/** Records that these items' work messages are stored in JetStream. */
+/**
+ * Records that these items' work messages are stored in JetStream, in one
+ * statement that takes no job lock: ledger batches lock the job before its
+ * items, so marking them while holding the job row could deadlock.
+ */
 export async function markPublished(
   db: Kysely<Database>,
   jobId: string,
   accountIds: string[],
 ): Promise<void> {
   if (accountIds.length === 0) return;
+  let first = accountIds[0]!;
+  let last = first;
+  for (const id of accountIds) {
+    if (id < first) first = id;
+    if (id > last) last = id;
+  }
+  // The range bounds one primary-key range scan whatever the (missing) statistics say; the
+  // list, a constant in the plan, is then a hashed filter: exactly these items are marked.
   await sql`update revoke_items set published_at = now()
-             where job_id = ${jobId} and account_id = any(${accountIds}::text[]) and published_at is null`.execute(
-    db,
-  );
+             where job_id = ${jobId} and account_id >= ${first} and account_id <= ${last}
+               and account_id = any(${accountIds}::text[]) and published_at is null`.execute(db);
 }
 
 /**

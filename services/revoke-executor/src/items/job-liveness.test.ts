@@ -1,0 +1,76 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertJob, seedProject } from "../test-fixtures.js";
+import { openTestStack, type TestStack } from "../test-stack.js";
+import { createJobLiveness } from "./job-liveness.js";
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await openTestStack("liveness");
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function newJob(): Promise<string> {
+  const { db } = stack.database;
+  const project = await seedProject(db, stack.keyring, { accounts: 0, revokeUrl: null });
+  return insertJob(db, {
+    kind: "project",
+    id: project.projectId,
+    orgId: project.orgId,
+    projectId: project.projectId,
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("createJobLiveness", () => {
+  it("answers from a fresh poll at once and never trusts a read older than maxStaleMs", async () => {
+    const { db } = stack.database;
+    const liveness = createJobLiveness({ db, pollMs: 10, maxStaleMs: 40 });
+    try {
+      const jobId = await newJob();
+      // Nothing known yet: the answer waits for a read.
+      const first = liveness.isLive(jobId);
+      expect(first).toBeInstanceOf(Promise);
+      expect(await first).toBe(true);
+      // Kept fresh by the poller: answered synchronously.
+      await sleep(30);
+      expect(liveness.isLive(jobId)).toBe(true);
+
+      await sql`update revoke_jobs set status = 'cancelled' where id = ${jobId}`.execute(db);
+      const cancelledAt = performance.now();
+      // Every answer after the cancel comes from a read that started at most maxStaleMs before
+      // it was given; so within that much time (plus one read) the job is seen stopped.
+      for (;;) {
+        const answer = await liveness.isLive(jobId);
+        if (!answer) break;
+        expect(performance.now() - cancelledAt).toBeLessThan(2_000);
+        await sleep(5);
+      }
+      expect(await liveness.isLive(jobId)).toBe(false);
+    } finally {
+      liveness.stop();
+    }
+  });
+
+  it("takes a reported stop over any read that started before it, and a later read over the stop", async () => {
+    const { db } = stack.database;
+    const liveness = createJobLiveness({ db, pollMs: 10, maxStaleMs: 40 });
+    try {
+      const jobId = await newJob();
+      expect(await liveness.isLive(jobId)).toBe(true);
+      liveness.stopped(jobId);
+      expect(liveness.isLive(jobId)).toBe(false);
+      // The row still says planning (e.g. a retry made it live again): a read started after
+      // the report may say so once the stop is older than maxStaleMs.
+      await sleep(100);
+      expect(await liveness.isLive(jobId)).toBe(true);
+    } finally {
+      liveness.stop();
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { hashSecretToken, newSecretToken } from "@warden/crypto";
 import { createDatabase, dropNamespaceSchema, migrateToLatest } from "@warden/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthenticator } from "./authenticator.js";
-import { canSee, requireScope, visibleOrNotFound } from "./principal.js";
+import { canSee, listProjectFilter, requireScope, visibleOrNotFound } from "./principal.js";
 
 const namespace = `aut_${randomBytes(4).toString("hex")}`;
 const handle = createDatabase({
@@ -151,5 +151,13 @@ describe("tenant checks", () => {
     expect(() =>
       visibleOrNotFound(principal, "account", "ca_x", { orgId: "org_b", projectId: null }, (o) => o),
     ).toThrow(expect.objectContaining({ kind: "not_found" }));
+  });
+
+  it("lists are limited to the key's project, and a sibling project is invisible", () => {
+    expect(listProjectFilter(principal, null)).toBe("prj_a");
+    expect(listProjectFilter(principal, "prj_a")).toBe("prj_a");
+    expect(listProjectFilter(principal, "prj_b")).toBe("invisible");
+    expect(listProjectFilter({ ...principal, projectId: null }, "prj_b")).toBe("prj_b");
+    expect(listProjectFilter({ ...principal, projectId: null }, null)).toBeNull();
   });
 });

@@ -53,6 +53,19 @@ export function canSee(principal: Principal, place: TenantPlace): boolean {
 }
 
 /**
+ * The project a list is limited to: the requested one, else the key's own
+ * (null: the whole org). `"invisible"` when a project-bound key asks for
+ * another project: the caller answers an empty list, as if it did not exist.
+ */
+export function listProjectFilter(
+  principal: Extract<Principal, { kind: "api_key" }>,
+  requested: string | null,
+): string | null | "invisible" {
+  if (requested && principal.projectId && requested !== principal.projectId) return "invisible";
+  return requested ?? principal.projectId;
+}
+
+/**
  * Returns the object if the principal may see it; otherwise NOT_FOUND exactly
  * as if it did not exist, so other tenants' ids never leak.
  */

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
-import { principalOf, requireScope, visibleOrNotFound } from "@warden/auth";
+import { principalOf, requireScope, visibleOrNotFound, listProjectFilter } from "@warden/auth";
 import { clientSecretAssociatedData } from "@warden/crypto";
 import { readKeysetPage, type AuthConfigRow } from "@warden/db";
 
@@ -104,12 +104,11 @@ export function createAuthConfigHandlers(deps: GatewayDeps) {
       ctx: HandlerContext,
     ): Promise<ListAuthConfigsResponse> {
       const principal = requireScope(principalOf(ctx), "accounts:read");
-      const requested = req.projectId ? parseId("project_id", req.projectId, "project") : null;
-      // A project-bound key asking for a sibling project sees an empty list, as if it did not exist.
-      if (requested && principal.projectId && requested !== principal.projectId) {
-        return create(ListAuthConfigsResponseSchema, {});
-      }
-      const projectId = requested ?? principal.projectId;
+      const projectId = listProjectFilter(
+        principal,
+        req.projectId ? parseId("project_id", req.projectId, "project") : null,
+      );
+      if (projectId === "invisible") return create(ListAuthConfigsResponseSchema, {});
       const context = `auth-configs:${principal.orgId}:${projectId ?? "*"}`;
       const { rows, nextCursor } = await readKeysetPage({
         cursors,

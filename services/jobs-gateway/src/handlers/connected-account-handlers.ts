@@ -1,6 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
-import { principalOf, requireScope, visibleOrNotFound, type Principal } from "@warden/auth";
+import {
+  principalOf,
+  requireScope,
+  visibleOrNotFound,
+  type Principal,
+  listProjectFilter,
+} from "@warden/auth";
 import { sealAccountTokens } from "@warden/crypto";
 import {
   readKeysetPage,
@@ -194,14 +200,14 @@ export function createConnectedAccountHandlers(deps: GatewayDeps) {
       const authConfigId = req.authConfigId
         ? parseId("auth_config_id", req.authConfigId, "authConfig")
         : null;
-      const requestedProject = req.projectId ? parseId("project_id", req.projectId, "project") : null;
+      const projectId = listProjectFilter(
+        principal,
+        req.projectId ? parseId("project_id", req.projectId, "project") : null,
+      );
       if (!(req.status in STATUS_FROM_PROTO))
         throw invalidArgument("status", "is not a known account status");
       const status = STATUS_FROM_PROTO[req.status] ?? null;
-      if (requestedProject && principal.projectId && requestedProject !== principal.projectId) {
-        return create(ListConnectedAccountsResponseSchema, {});
-      }
-      const projectId = requestedProject ?? principal.projectId;
+      if (projectId === "invisible") return create(ListConnectedAccountsResponseSchema, {});
       const context = `accounts:${principal.orgId}:${projectId ?? "*"}:${authConfigId ?? "*"}:${status ?? "*"}`;
       const { rows, nextCursor } = await readKeysetPage({
         cursors,

@@ -7,10 +7,12 @@ import { startMockProvider, type MockProvider } from "@warden/mock-provider";
 import { JobEventSchema, type JobEvent } from "@warden/proto/events/v1";
 import { JobStatus } from "@warden/proto/jobs/v1";
 import { RevokeWorkItemSchema } from "@warden/proto/work/v1";
+import { retryLockedJob } from "@warden/revoke-jobs";
 import { waitFor } from "@warden/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   expectCountsAddUp,
+  insertJob,
   publishPlan,
   readJob,
   seedProject,
@@ -18,6 +20,11 @@ import {
   waitForJobStatus,
   type SeededProject,
 } from "./test-fixtures.js";
+import {
+  expandNextBatch,
+  advancePublishedCursor,
+  type PlannedItem,
+} from "./repositories/planning.repository.js";
 import { openTestStack, startTestExecutor, type TestExecutor, type TestStack } from "./test-stack.js";
 
 let stack: TestStack;
@@ -149,6 +156,52 @@ describe("revoke executor", () => {
     expectRevokedOnceEach(project);
   });
 
+  it("publishes the items a crashed planner expanded but never published, and none twice", async () => {
+    provider.reset();
+    const { db } = stack.database;
+    const project = await seedProject(db, stack.keyring, { accounts: 60, revokeUrl: provider.revokeUrl });
+    const jobId = await insertJob(db, {
+      kind: "project",
+      id: project.projectId,
+      orgId: project.orgId,
+      projectId: project.projectId,
+    });
+    const job = { id: jobId, scope_kind: "project" as const, scope_id: project.projectId };
+    // The state a planner leaves when killed after expanding three batches and storing
+    // the messages of the first only.
+    const batches: PlannedItem[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const next = await expandNextBatch(db, job, 1, 20);
+      if (next.done) throw new Error("scope exhausted early");
+      batches.push(next.inserted);
+    }
+    const first = batches[0]!.map((item) => item.account_id).sort();
+    await publishWorkBatch(
+      stack.bus.nc,
+      first.map((accountId) => ({
+        subject: busNames(stack.namespace).subjects.revokeItem(jobId),
+        schema: RevokeWorkItemSchema,
+        message: { jobId, run: 1, accountId, authConfigId: project.authConfigId },
+        msgId: `item:${jobId}:1:${accountId}`,
+      })),
+    );
+    await advancePublishedCursor(db, jobId, 1, first[first.length - 1]!);
+
+    // The plan is delivered again: the unpublished batches must go out, the published one not twice.
+    await publishPlan(stack.bus, stack.namespace, jobId, 1);
+    await waitForJobStatus(db, jobId, "completed");
+    const done = await expectCountsAddUp(db, jobId);
+    expect(done).toMatchObject({
+      total: 60,
+      revoked: 60,
+      published_cursor: project.accounts
+        .map((a) => a.id)
+        .sort()
+        .at(-1),
+    });
+    expectRevokedOnceEach(project);
+  });
+
   it("wipes tokens locally and marks items skipped when the auth config has no revoke_url", async () => {
     provider.reset();
     const { db } = stack.database;
@@ -263,32 +316,8 @@ describe("revoke executor", () => {
 
     // What RetryRevokeJob commits, then its plan for run 2.
     await db.transaction().execute(async (trx) => {
-      const moved = await trx
-        .updateTable("revoke_items")
-        .set({
-          status: "pending",
-          run: 2,
-          attempts: 0,
-          error_code: null,
-          error_message: null,
-          wiped_locally: false,
-          published_at: null,
-        })
-        .where("job_id", "=", jobId)
-        .where("status", "=", "failed")
-        .executeTakeFirst();
-      const n = Number(moved.numUpdatedRows);
-      await trx
-        .updateTable("revoke_jobs")
-        .set((eb) => ({
-          run: 2,
-          status: "planning",
-          finished_at: null,
-          failed: eb("failed", "-", n),
-          pending: eb("pending", "+", n),
-        }))
-        .where("id", "=", jobId)
-        .execute();
+      await trx.selectFrom("revoke_jobs").select("id").where("id", "=", jobId).forUpdate().execute();
+      await retryLockedJob(trx, jobId, new Date());
     });
     await publishPlan(stack.bus, stack.namespace, jobId, 2);
     await waitFor(

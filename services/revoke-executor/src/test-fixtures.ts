@@ -130,6 +130,7 @@ export async function insertJob(
       run: 1,
       force,
       plan_cursor: null,
+      published_cursor: null,
       updated_at: new Date(),
       finished_at: null,
     })

@@ -19,6 +19,7 @@ export function jobRow(overrides: Partial<RevokeJobRow> = {}): RevokeJobRow {
     skipped: 1,
     cancelled: 1,
     plan_cursor: "ca_9",
+    published_cursor: null,
     created_at: new Date("2026-11-22T10:00:00.123Z"),
     updated_at: new Date("2026-11-22T10:05:00.456Z"),
     finished_at: null,

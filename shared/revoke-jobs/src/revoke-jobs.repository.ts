@@ -31,3 +31,51 @@ export async function findInFlightJob(
     .where("status", "in", IN_FLIGHT_JOB_STATUSES)
     .executeTakeFirst();
 }
+
+/**
+ * Starts the next run of a locked, finished job over its failed items only:
+ * run + 1, status planning with nothing published yet, failed items back to
+ * pending (zero attempts), counters moved by exactly the rows changed; the
+ * executor plans the run from here (RetryRevokeJob, then its plan message). Throws the in-flight
+ * unique violation when another job of the scope is running.
+ */
+export async function retryLockedJob(
+  trx: Transaction<Database>,
+  id: string,
+  now: Date,
+): Promise<RevokeJobRow> {
+  const { run } = await trx
+    .updateTable("revoke_jobs")
+    .set((eb) => ({
+      run: eb("run", "+", 1),
+      status: "planning",
+      published_cursor: null,
+      finished_at: null,
+      updated_at: now,
+    }))
+    .where("id", "=", id)
+    .returning("run")
+    .executeTakeFirstOrThrow();
+  const changed = await trx
+    .updateTable("revoke_items")
+    .set({
+      status: "pending",
+      run,
+      attempts: 0,
+      error_code: null,
+      error_message: null,
+      wiped_locally: false,
+      published_at: null,
+      updated_at: now,
+    })
+    .where("job_id", "=", id)
+    .where("status", "=", "failed")
+    .executeTakeFirst();
+  const n = Number(changed.numUpdatedRows);
+  return trx
+    .updateTable("revoke_jobs")
+    .set((eb) => ({ failed: eb("failed", "-", n), pending: eb("pending", "+", n) }))
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

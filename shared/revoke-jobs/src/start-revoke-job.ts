@@ -55,6 +55,7 @@ export async function startOrJoinRevokeJob(
         run: 1,
         force,
         plan_cursor: null,
+        published_cursor: null,
         finished_at: null,
       });
     } catch (error) {

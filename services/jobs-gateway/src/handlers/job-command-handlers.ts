@@ -20,11 +20,12 @@ import {
   findInFlightJob,
   isInFlightConflict,
   isTerminalJobStatus,
+  retryLockedJob,
   type RevokeJobPublisher,
 } from "@warden/revoke-jobs";
 import type { GatewayDeps } from "../gateway-deps.js";
 import { withDeadlockRetry } from "../repositories/deadlock-retry.js";
-import { cancelLockedJob, lockJob, retryLockedJob } from "../repositories/jobs.repository.js";
+import { cancelLockedJob, lockJob } from "../repositories/jobs.repository.js";
 import { parseJobId, parseScope, visibleJob } from "./job-request-fields.js";
 import type { RevokeJobStarter } from "./revoke-job-starter.js";
 

@@ -171,47 +171,6 @@ export async function cancelLockedJob(
     .executeTakeFirstOrThrow();
 }
 
-/**
- * Starts the next run of a locked, finished job over its failed items only:
- * run + 1, status planning, failed items back to pending (unpublished, zero
- * attempts), counters moved by exactly the rows changed. Throws the in-flight
- * unique violation when another job of the scope is running.
- */
-export async function retryLockedJob(
-  trx: Transaction<Database>,
-  id: string,
-  now: Date,
-): Promise<RevokeJobRow> {
-  const { run } = await trx
-    .updateTable("revoke_jobs")
-    .set((eb) => ({ run: eb("run", "+", 1), status: "planning", finished_at: null, updated_at: now }))
-    .where("id", "=", id)
-    .returning("run")
-    .executeTakeFirstOrThrow();
-  const changed = await trx
-    .updateTable("revoke_items")
-    .set({
-      status: "pending",
-      run,
-      attempts: 0,
-      error_code: null,
-      error_message: null,
-      wiped_locally: false,
-      published_at: null,
-      updated_at: now,
-    })
-    .where("job_id", "=", id)
-    .where("status", "=", "failed")
-    .executeTakeFirst();
-  const n = Number(changed.numUpdatedRows);
-  return trx
-    .updateTable("revoke_jobs")
-    .set((eb) => ({ failed: eb("failed", "-", n), pending: eb("pending", "+", n) }))
-    .where("id", "=", id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
 /** Pending items per auth config over a tenant's in-flight jobs. */
 export async function pendingByAuthConfig(
   db: Db,

@@ -5,10 +5,10 @@ import { RevokeWorkItemSchema, type RevokePlan } from "@warden/proto/work/v1";
 import type { Kysely } from "kysely";
 import type { JobEvents } from "../job-events.js";
 import {
+  advancePublishedCursor,
   expandNextBatch,
   findJob,
   finishPlanning,
-  markPublished,
   unpublishedItems,
   type PlannedItem,
 } from "../repositories/planning.repository.js";
@@ -27,11 +27,12 @@ export interface PlannerDeps {
 }
 
 /**
- * Plans one run of a job: republishes this run's pending items that were never
- * confirmed published, expands the rest of the scope (run 1) in batches from
+ * Plans one run of a job: publishes this run's pending items above the job's
+ * published_cursor (all of a retry run's; after a crash, those expanded but
+ * maybe never stored), expands the rest of the scope (run 1) in batches from
  * plan_cursor, then moves the job to running (or completed when nothing is
  * pending). Safe to run again after a crash at any point: nothing is lost
- * (plan_cursor, published_at) and nothing duplicated (ON CONFLICT, Nats-Msg-Id).
+ * (plan_cursor, published_cursor) and nothing duplicated (ON CONFLICT, Nats-Msg-Id).
  */
 export async function planJobRun(deps: PlannerDeps, plan: RevokePlan): Promise<WorkOutcome> {
   const { db, logger } = deps;
@@ -108,11 +109,9 @@ async function publishAndMark(
 ): Promise<void> {
   if (items.length === 0) return;
   await publishItems(deps, jobId, run, items);
-  await markPublished(
-    deps.db,
-    jobId,
-    items.map((item) => item.account_id),
-  );
+  let last = items[0]!.account_id;
+  for (const item of items) if (item.account_id > last) last = item.account_id;
+  await advancePublishedCursor(deps.db, jobId, run, last);
 }
 
 async function publishItems(

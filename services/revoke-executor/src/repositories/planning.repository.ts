@@ -58,8 +58,8 @@ export async function expandNextBatch(
            limit ${batchSize}
         ),
         inserted as (
-          insert into revoke_items (job_id, account_id, auth_config_id, run, status, published_at, updated_at)
-          select ${job.id}, id, auth_config_id, ${run}, 'pending', null, now() from batch
+          insert into revoke_items (job_id, account_id, auth_config_id, run, status, updated_at)
+          select ${job.id}, id, auth_config_id, ${run}, 'pending', now() from batch
           on conflict (job_id, account_id) do nothing
           returning account_id, auth_config_id
         ),
@@ -89,7 +89,10 @@ export async function expandNextBatch(
   }
 }
 
-/** Pending items of this run not yet confirmed published, in account order, after `after`. */
+/**
+ * Pending items of this run above the job's published_cursor (whose work
+ * messages may never have been stored), in account order, after `after`.
+ */
 export async function unpublishedItems(
   db: Kysely<Database>,
   jobId: string,
@@ -99,42 +102,33 @@ export async function unpublishedItems(
 ): Promise<PlannedItem[]> {
   return db.transaction().execute(async (trx) => {
     await sql`select ${indexPlanSettings()}`.execute(trx);
-    let query = trx
-      .selectFrom("revoke_items")
-      .select(["account_id", "auth_config_id"])
-      .where("job_id", "=", jobId)
-      .where("status", "=", "pending")
-      .where("run", "=", run)
-      .where("published_at", "is", null)
-      .orderBy("account_id")
-      .limit(limit);
-    if (after !== null) query = query.where("account_id", ">", after);
-    return query.execute();
+    const { rows } = await sql<PlannedItem>`
+      select i.account_id, i.auth_config_id
+        from revoke_jobs as j
+        join revoke_items as i on i.job_id = j.id
+       where j.id = ${jobId} and i.run = ${run} and i.status = 'pending'
+         and i.account_id > greatest(coalesce(j.published_cursor, ''), ${after ?? ""})
+       order by i.account_id
+       limit ${limit}`.execute(trx);
+    return rows;
   });
 }
 
 /**
- * Records that these items' work messages are stored in JetStream, in one
- * statement that takes no job lock: ledger batches lock the job before its
- * items, so marking them while holding the job row could deadlock.
+ * Records that every pending item of this run up to `lastAccountId` has its
+ * work message stored: one job-row update per published batch. Batches are
+ * published in account order, each after the one before, so the cursor only
+ * moves past items whose messages are stored. Runs as its own statement, never
+ * inside a transaction holding item locks (ledger batches lock the job first).
  */
-export async function markPublished(
+export async function advancePublishedCursor(
   db: Kysely<Database>,
   jobId: string,
-  accountIds: string[],
+  run: number,
+  lastAccountId: string,
 ): Promise<void> {
-  if (accountIds.length === 0) return;
-  let first = accountIds[0]!;
-  let last = first;
-  for (const id of accountIds) {
-    if (id < first) first = id;
-    if (id > last) last = id;
-  }
-  // The range bounds one primary-key range scan whatever the (missing) statistics say; the
-  // list, a constant in the plan, is then a hashed filter: exactly these items are marked.
-  await sql`update revoke_items set published_at = now()
-             where job_id = ${jobId} and account_id >= ${first} and account_id <= ${last}
-               and account_id = any(${accountIds}::text[]) and published_at is null`.execute(db);
+  await sql`update revoke_jobs set published_cursor = greatest(published_cursor, ${lastAccountId})
+             where id = ${jobId} and run = ${run}`.execute(db);
 }
 
 /**

@@ -2,10 +2,12 @@ import type { Migration } from "kysely";
 import * as initial from "./2026_11_22_0001_initial.js";
 import * as sweeperRuns from "./2026_11_22_0004_sweeper_runs.js";
 import * as reconnectNotified from "./2026_11_22_0005_reconnect_notified.js";
+import * as publishedCursor from "./2026_11_22_0006_published_cursor.js";
 
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_22_0001_initial": initial,
   "2026_11_22_0004_sweeper_runs": sweeperRuns,
   "2026_11_22_0005_reconnect_notified": reconnectNotified,
+  "2026_11_22_0006_published_cursor": publishedCursor,
 };

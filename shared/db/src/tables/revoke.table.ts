@@ -22,6 +22,8 @@ export interface RevokeJobsTable {
   skipped: Generated<number>;
   cancelled: Generated<number>;
   plan_cursor: string | null;
+  /** Every pending item of the current run at or below this account id has its work message stored. */
+  published_cursor: string | null;
   created_at: Generated<Date>;
   updated_at: Timestamp;
   finished_at: Date | null;
@@ -37,6 +39,7 @@ export interface RevokeItemsTable {
   error_code: string | null;
   error_message: string | null;
   wiped_locally: Generated<boolean>;
+  /** When jobs-recovery last republished the item's work message (the planner tracks publishing per job). */
   published_at: Date | null;
   updated_at: Timestamp;
 }

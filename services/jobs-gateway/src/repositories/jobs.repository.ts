@@ -131,7 +131,8 @@ export function itemsPageQuery(
       "wiped_locally",
     ])
     .where("job_id", "=", filter.jobId);
-  if (filter.failedOnly) query = query.where("status", "=", "failed");
+  // is_failed (status = 'failed') has a partial index: the page reads only failed rows.
+  if (filter.failedOnly) query = query.where("is_failed", "=", true);
   if (filter.afterAccountId) query = query.where("account_id", ">", filter.afterAccountId);
   return query.orderBy("account_id").limit(filter.limit);
 }

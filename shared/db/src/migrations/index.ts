@@ -3,6 +3,7 @@ import * as initial from "./2026_11_22_0001_initial.js";
 import * as sweeperRuns from "./2026_11_22_0004_sweeper_runs.js";
 import * as reconnectNotified from "./2026_11_22_0005_reconnect_notified.js";
 import * as publishedCursor from "./2026_11_22_0006_published_cursor.js";
+import * as revokeItemsHotUpdates from "./2026_11_22_0007_revoke_items_hot_updates.js";
 
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_22_0004_sweeper_runs": sweeperRuns,
   "2026_11_22_0005_reconnect_notified": reconnectNotified,
   "2026_11_22_0006_published_cursor": publishedCursor,
+  "2026_11_22_0007_revoke_items_hot_updates": revokeItemsHotUpdates,
 };

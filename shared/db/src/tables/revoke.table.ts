@@ -39,6 +39,8 @@ export interface RevokeItemsTable {
   error_code: string | null;
   error_message: string | null;
   wiped_locally: Generated<boolean>;
+  /** status = 'failed', stored by PostgreSQL; indexed (partially) for the failed ledger page. */
+  is_failed: ColumnType<boolean, never, never>;
   /** When jobs-recovery last republished the item's work message (the planner tracks publishing per job). */
   published_at: Date | null;
   updated_at: Timestamp;

@@ -41,3 +41,20 @@ export function cpuShares(before: CpuSnapshot, after: CpuSnapshot, wallMs: numbe
     .map(([name, share]) => `${name} ${Math.round(share * 100)}%`)
     .join(", ");
 }
+
+/** CPU time (ms) used by every process on the machine between two snapshots. */
+export function totalCpuMs(before: CpuSnapshot, after: CpuSnapshot): number {
+  let total = 0;
+  for (const [name, used] of after) total += used - (before.get(name) ?? 0);
+  return total;
+}
+
+/** Runs one ceiling and also returns the machine's CPU time it cost per item (µs, all processes). */
+export async function withCpuCost(
+  items: number,
+  run: () => Promise<number>,
+): Promise<{ rate: number; cpuUsPerItem: number }> {
+  const before = cpuSnapshot();
+  const rate = await run();
+  return { rate, cpuUsPerItem: (totalCpuMs(before, cpuSnapshot()) * 1000) / items };
+}

@@ -1,7 +1,6 @@
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import type { TestStack } from "@warden/revoke-executor/testing";
-import { freePort, startServiceProcess, type ServiceProcess } from "@warden/testkit";
+import type { ServiceProcess } from "@warden/testkit";
+import { startExecutorProcess } from "@warden/revoke-executor/testing";
 
 /**
  * Starts `count` revoke-executor replicas as separate processes (as deployed,
@@ -12,26 +11,8 @@ export async function startExecutorProcesses(
   stack: TestStack,
   count: number,
 ): Promise<{ stop: () => Promise<void> }> {
-  const require = createRequire(import.meta.url);
-  const entry = join(dirname(require.resolve("@warden/revoke-executor")), "main.ts");
   const processes: ServiceProcess[] = [];
-  for (let i = 1; i <= count; i++) {
-    const probePort = await freePort();
-    const child = startServiceProcess({
-      entry,
-      name: `revoke-executor-${i}`,
-      env: {
-        WARDEN_NAMESPACE: stack.namespace,
-        DATABASE_URL: stack.urls.database,
-        REDIS_URL: stack.urls.redis,
-        NATS_URL: stack.urls.nats,
-        WARDEN_ENCRYPTION_KEYS: stack.encryptionKeys,
-        WARDEN_PROBE_PORT: String(probePort),
-        LOG_LEVEL: "warn",
-      },
-    });
-    processes.push(child);
-    await child.waitForReady(`http://127.0.0.1:${probePort}/readyz`, 60_000);
-  }
+  for (let i = 1; i <= count; i++)
+    processes.push(await startExecutorProcess(stack, { name: `revoke-executor-${i}`, logLevel: "warn" }));
   return { stop: async () => void (await Promise.all(processes.map((p) => p.stop()))) };
 }

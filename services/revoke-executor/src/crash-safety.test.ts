@@ -1,5 +1,5 @@
 import { startMockProvider, type MockProvider } from "@warden/mock-provider";
-import { freePort, startServiceProcess, waitFor, type ServiceProcess } from "@warden/testkit";
+import { waitFor, type ServiceProcess } from "@warden/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   expectCountsAddUp,
@@ -8,7 +8,7 @@ import {
   startProjectJob,
   waitForJobStatus,
 } from "./test-fixtures.js";
-import { openTestStack, type TestStack } from "./test-stack.js";
+import { openTestStack, startExecutorProcess, type TestStack } from "./test-stack.js";
 
 // The executor as it runs in production: a child process, killed without warning.
 
@@ -27,24 +27,10 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function startExecutorProcess(extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
-  const probePort = await freePort();
-  const child = startServiceProcess({
-    entry: "services/revoke-executor/src/main.ts",
-    name: `revoke-executor-${children.length + 1}`,
-    env: {
-      WARDEN_NAMESPACE: stack.namespace,
-      DATABASE_URL: stack.urls.database,
-      REDIS_URL: stack.urls.redis,
-      NATS_URL: stack.urls.nats,
-      WARDEN_ENCRYPTION_KEYS: stack.encryptionKeys,
-      WARDEN_PROBE_PORT: String(probePort),
-      LOG_LEVEL: "debug",
-      ...extraEnv,
-    },
-  });
+async function startExecutor(env: Record<string, string>): Promise<ServiceProcess> {
+  // Pushed once ready: one that never got ready is killed by startExecutorProcess itself.
+  const child = await startExecutorProcess(stack, { name: `revoke-executor-${children.length + 1}`, env });
   children.push(child);
-  await child.waitForReady(`http://127.0.0.1:${probePort}/readyz`, 60_000);
   return child;
 }
 
@@ -55,7 +41,7 @@ describe("revoke executor crash safety", () => {
     const project = await seedProject(db, stack.keyring, { accounts: 4000, revokeUrl: provider.revokeUrl });
     // Small plan batches keep planning going long enough to kill it half-way.
     const env = { WARDEN_REVOKE_PLAN_BATCH: "20" };
-    const first = await startExecutorProcess(env);
+    const first = await startExecutor(env);
     const jobId = await startProjectJob(db, stack.bus, stack.namespace, project);
 
     await waitFor(async () => (await readJob(db, jobId)).plan_cursor !== null, {
@@ -68,7 +54,7 @@ describe("revoke executor crash safety", () => {
     const afterFirst = await expectCountsAddUp(db, jobId);
     console.log("after first kill", afterFirst);
 
-    const second = await startExecutorProcess(env);
+    const second = await startExecutor(env);
     await waitFor(async () => (await readJob(db, jobId)).revoked >= afterFirst.revoked + 800, {
       message: "items to progress",
       timeoutMs: 60_000,
@@ -78,7 +64,7 @@ describe("revoke executor crash safety", () => {
     await second.exited;
     console.log("after second kill", await expectCountsAddUp(db, jobId));
 
-    const third = await startExecutorProcess(env);
+    const third = await startExecutor(env);
     const job = await waitForJobStatus(db, jobId, "completed", 120_000).catch(async (error: unknown) => {
       console.log(await readJob(db, jobId), third.logs().slice(-40).join("\n"));
       throw error;

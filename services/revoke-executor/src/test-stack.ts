@@ -8,7 +8,8 @@ import { Keyring } from "@warden/crypto";
 import { createDatabase, dropNamespaceSchema, migrateToLatest, type DatabaseHandle } from "@warden/db";
 import { createLogger } from "@warden/logger";
 import { createRedis, waitForRedis, type Redis } from "@warden/redis";
-import { testNamespace } from "@warden/testkit";
+import { fileURLToPath } from "node:url";
+import { freePort, startServiceProcess, testNamespace, type ServiceProcess } from "@warden/testkit";
 import {
   DEFAULT_EXECUTOR_SETTINGS,
   startRevokeExecutor,
@@ -98,4 +99,36 @@ export async function startTestExecutor(
     settings: { ...DEFAULT_EXECUTOR_SETTINGS, ...settings },
   });
   return { executor, logLines, stop: () => executor.stop() };
+}
+
+/**
+ * Starts the executor as it runs in production, a child process on `main.ts`,
+ * on the stack's namespace; resolves once it reports ready (and kills it if it never does).
+ */
+export async function startExecutorProcess(
+  stack: TestStack,
+  options: { name: string; env?: Record<string, string>; logLevel?: string },
+): Promise<ServiceProcess> {
+  const probePort = await freePort();
+  const child = startServiceProcess({
+    entry: fileURLToPath(new URL("./main.ts", import.meta.url)),
+    name: options.name,
+    env: {
+      WARDEN_NAMESPACE: stack.namespace,
+      DATABASE_URL: stack.urls.database,
+      REDIS_URL: stack.urls.redis,
+      NATS_URL: stack.urls.nats,
+      WARDEN_ENCRYPTION_KEYS: stack.encryptionKeys,
+      WARDEN_PROBE_PORT: String(probePort),
+      LOG_LEVEL: options.logLevel ?? "debug",
+      ...options.env,
+    },
+  });
+  try {
+    await child.waitForReady(`http://127.0.0.1:${probePort}/readyz`, 60_000);
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+  return child;
 }

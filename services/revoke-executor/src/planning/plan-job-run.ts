@@ -56,7 +56,7 @@ export async function planJobRun(deps: PlannerDeps, plan: RevokePlan): Promise<W
       await publishing;
       if (next.done) break;
       if (deps.signal.aborted) {
-        await publishAndMark(deps, job.id, plan.run, next.inserted);
+        await publishAndAdvanceCursor(deps, job.id, plan.run, next.inserted);
         logger.info(
           { jobId: job.id, planned: planned + next.inserted.length },
           "planning interrupted by shutdown; handing the plan back",
@@ -64,7 +64,7 @@ export async function planJobRun(deps: PlannerDeps, plan: RevokePlan): Promise<W
         return { kind: "nak" };
       }
       planned += next.inserted.length;
-      publishing = publishAndMark(deps, job.id, plan.run, next.inserted);
+      publishing = publishAndAdvanceCursor(deps, job.id, plan.run, next.inserted);
       // Rethrown by the `await publishing` above; this only keeps it from counting as unhandled meanwhile.
       publishing.catch(() => undefined);
     }
@@ -95,13 +95,13 @@ async function publishUnpublished(deps: PlannerDeps, jobId: string, run: number)
   for (;;) {
     const items = await unpublishedItems(deps.db, jobId, run, after, deps.batchSize);
     if (items.length === 0) return count;
-    await publishAndMark(deps, jobId, run, items);
+    await publishAndAdvanceCursor(deps, jobId, run, items);
     count += items.length;
     after = items[items.length - 1]!.account_id;
   }
 }
 
-async function publishAndMark(
+async function publishAndAdvanceCursor(
   deps: PlannerDeps,
   jobId: string,
   run: number,

@@ -1,4 +1,5 @@
 import { JobsService, JobStatus } from "@warden/proto/jobs/v1";
+import { waitFor } from "@warden/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTenant,
@@ -9,7 +10,7 @@ import {
 } from "../../../services/jobs-gateway/src/jobs-test-fixtures.js";
 import { connectClient } from "../../../services/jobs-gateway/src/test-clients.js";
 import { startTestGateway, type TestGateway } from "../../../services/jobs-gateway/src/test-gateway.js";
-import { runWarden, type CliResult } from "./test-cli.js";
+import { captureStream, runWarden, type CliResult } from "./test-cli.js";
 
 let gateway: TestGateway;
 
@@ -23,7 +24,12 @@ afterAll(async () => {
 
 function wardenFor(
   tenant: TestTenant,
-  options: { tty?: boolean; columns?: number; signal?: AbortSignal } = {},
+  options: {
+    tty?: boolean;
+    columns?: number;
+    signal?: AbortSignal;
+    stdout?: ReturnType<typeof captureStream>;
+  } = {},
 ) {
   return (args: string[]): Promise<CliResult> =>
     runWarden(args, { WARDEN_GATEWAY_URL: gateway.url, WARDEN_API_KEY: tenant.projectKey }, options);
@@ -54,8 +60,16 @@ describe("warden revoke --watch", () => {
   it("follows a job from planning to completion as plain lines when not a TTY, exits 3 because items failed", async () => {
     const tenant = await createTenant(gateway, "watchlines", 0);
     const warden = wardenFor(tenant);
-    const watching = warden(["revoke", "--scope", `project:${tenant.projectId}`, "--watch"]);
+    const stdout = captureStream();
+    const watching = wardenFor(tenant, { stdout })([
+      "revoke",
+      "--scope",
+      `project:${tenant.projectId}`,
+      "--watch",
+    ]);
     const jobId = await waitForJob(tenant);
+    // Driven only once the watcher printed its first snapshot, so that line is the PLANNING one.
+    await waitFor(() => stdout.text().includes("\n"), { message: "the watcher's first line" });
     await driveJob(tenant, jobId);
     const result = await watching;
 

@@ -29,9 +29,14 @@ export function captureStream(
 export async function runWarden(
   args: string[],
   env: Record<string, string | undefined>,
-  options: Partial<Pick<CliIo, "signal" | "stdin">> & { tty?: boolean; columns?: number } = {},
+  options: Partial<Pick<CliIo, "signal" | "stdin">> & {
+    tty?: boolean;
+    columns?: number;
+    /** Where stdout goes, so a test can read it while the command still runs. */
+    stdout?: ReturnType<typeof captureStream>;
+  } = {},
 ): Promise<CliResult> {
-  const stdout = captureStream({ isTTY: options.tty, columns: options.columns });
+  const stdout = options.stdout ?? captureStream({ isTTY: options.tty, columns: options.columns });
   const stderr = captureStream();
   const code = await runCli(args, { stdout, stderr, env, signal: options.signal, stdin: options.stdin });
   return { code, stdout: stdout.text(), stderr: stderr.text() };

@@ -34,6 +34,7 @@ export function createFakeAdminService(): ServiceImpl<typeof AdminService> {
     deleteProject: unused,
     createApiKey: unused,
     revokeApiKey: unused,
+    listApiKeys: unused,
   };
 }
 

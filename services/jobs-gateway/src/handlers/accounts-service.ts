@@ -1,4 +1,4 @@
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { AccountsService } from "@warden/proto/accounts/v1";
 import type { GatewayDeps } from "../gateway-deps.js";
 import { createAuthConfigHandlers } from "./auth-config-handlers.js";
@@ -6,5 +6,15 @@ import { createConnectedAccountHandlers } from "./connected-account-handlers.js"
 
 /** AccountsService: auth configs and connected accounts, scoped to the caller's tenant. */
 export function createAccountsService(deps: GatewayDeps): ServiceImpl<typeof AccountsService> {
-  return { ...createAuthConfigHandlers(deps), ...createConnectedAccountHandlers(deps) };
+  return {
+    ...createAuthConfigHandlers(deps),
+    ...createConnectedAccountHandlers(deps),
+    // Placeholders until the provider catalog and UpdateAuthConfig land in this release.
+    updateAuthConfig() {
+      throw new ConnectError("UpdateAuthConfig is not implemented yet", Code.Unimplemented);
+    },
+    listProviders() {
+      throw new ConnectError("ListProviders is not implemented yet", Code.Unimplemented);
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { API_SCOPES, principalOf, requireOperator } from "@warden/auth";
 import { hashSecretToken, newSecretToken } from "@warden/crypto";
 import { invalidArgument, notFound, WardenError } from "@warden/errors";
@@ -97,6 +97,10 @@ export function createAdminService(deps: GatewayDeps): ServiceImpl<typeof AdminS
       const keyId = parseId("key_id", req.keyId, "apiKey");
       if (!(await revokeApiKey(db, keyId, now()))) throw notFound("api key", keyId);
       return create(RevokeApiKeyResponseSchema, {});
+    },
+    // Placeholder until the API key lifecycle lands in this release.
+    listApiKeys() {
+      throw new ConnectError("ListApiKeys is not implemented yet", Code.Unimplemented);
     },
   };
 }

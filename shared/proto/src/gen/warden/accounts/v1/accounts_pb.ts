@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file warden/accounts/v1/accounts.proto.
  */
 export const file_warden_accounts_v1_accounts: GenFile = /*@__PURE__*/
-  fileDesc("CiF3YXJkZW4vYWNjb3VudHMvdjEvYWNjb3VudHMucHJvdG8SEndhcmRlbi5hY2NvdW50cy52MSKMAwoKQXV0aENvbmZpZxIKCgJpZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEgwKBG5hbWUYAyABKAkSEQoJdG9rZW5fdXJsGAQgASgJEhIKCnJldm9rZV91cmwYBSABKAkSEQoJY2xpZW50X2lkGAYgASgJEjMKC2NsaWVudF9hdXRoGAcgASgOMh4ud2FyZGVuLmFjY291bnRzLnYxLkNsaWVudEF1dGgSOQoOcmVzcG9uc2Vfc3R5bGUYCCABKA4yIS53YXJkZW4uYWNjb3VudHMudjEuUmVzcG9uc2VTdHlsZRIWCg5kZWZhdWx0X3Njb3BlcxgJIAMoCRIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpkZWxldGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKlAwoQQ29ubmVjdGVkQWNjb3VudBIKCgJpZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEhYKDmF1dGhfY29uZmlnX2lkGAMgASgJEhgKEGV4dGVybmFsX3VzZXJfaWQYBCABKAkSMQoGc3RhdHVzGAUgASgOMiEud2FyZGVuLmFjY291bnRzLnYxLkFjY291bnRTdGF0dXMSLgoKZXhwaXJlc19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNc3RhdHVzX3JlYXNvbhgHIAEoCRIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFsYXN0X3JlZnJlc2hlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZGVsZXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilAIKF0NyZWF0ZUF1dGhDb25maWdSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIRCgl0b2tlbl91cmwYAyABKAkSEgoKcmV2b2tlX3VybBgEIAEoCRIRCgljbGllbnRfaWQYBSABKAkSFQoNY2xpZW50X3NlY3JldBgGIAEoCRIzCgtjbGllbnRfYXV0aBgHIAEoDjIeLndhcmRlbi5hY2NvdW50cy52MS5DbGllbnRBdXRoEjkKDnJlc3BvbnNlX3N0eWxlGAggASgOMiEud2FyZGVuLmFjY291bnRzLnYxLlJlc3BvbnNlU3R5bGUSFgoOZGVmYXVsdF9zY29wZXMYCSADKAkiTwoYQ3JlYXRlQXV0aENvbmZpZ1Jlc3BvbnNlEjMKC2F1dGhfY29uZmlnGAEgASgLMh4ud2FyZGVuLmFjY291bnRzLnYxLkF1dGhDb25maWciLgoUR2V0QXV0aENvbmZpZ1JlcXVlc3QSFgoOYXV0aF9jb25maWdfaWQYASABKAkiTAoVR2V0QXV0aENvbmZpZ1Jlc3BvbnNlEjMKC2F1dGhfY29uZmlnGAEgASgLMh4ud2FyZGVuLmFjY291bnRzLnYxLkF1dGhDb25maWciTwoWTGlzdEF1dGhDb25maWdzUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRIOCgZjdXJzb3IYAyABKAkiZAoXTGlzdEF1dGhDb25maWdzUmVzcG9uc2USNAoMYXV0aF9jb25maWdzGAEgAygLMh4ud2FyZGVuLmFjY291bnRzLnYxLkF1dGhDb25maWcSEwoLbmV4dF9jdXJzb3IYAiABKAkiSwoXRGVsZXRlQXV0aENvbmZpZ1JlcXVlc3QSFgoOYXV0aF9jb25maWdfaWQYASABKAkSGAoQcmV2b2tlX29uX2RlbGV0ZRgCIAEoCCJfChhEZWxldGVBdXRoQ29uZmlnUmVzcG9uc2USMwoLYXV0aF9jb25maWcYASABKAsyHi53YXJkZW4uYWNjb3VudHMudjEuQXV0aENvbmZpZxIOCgZqb2JfaWQYAiABKAkirgEKHUNyZWF0ZUNvbm5lY3RlZEFjY291bnRSZXF1ZXN0EhYKDmF1dGhfY29uZmlnX2lkGAEgASgJEhgKEGV4dGVybmFsX3VzZXJfaWQYAiABKAkSFAoMYWNjZXNzX3Rva2VuGAMgASgJEhUKDXJlZnJlc2hfdG9rZW4YBCABKAkSLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVwoeQ3JlYXRlQ29ubmVjdGVkQWNjb3VudFJlc3BvbnNlEjUKB2FjY291bnQYASABKAsyJC53YXJkZW4uYWNjb3VudHMudjEuQ29ubmVjdGVkQWNjb3VudCKvAQoeSW1wb3J0Q29ubmVjdGVkQWNjb3VudHNSZXF1ZXN0EhYKDmF1dGhfY29uZmlnX2lkGAEgASgJEhgKEGV4dGVybmFsX3VzZXJfaWQYAiABKAkSFAoMYWNjZXNzX3Rva2VuGAMgASgJEhUKDXJlZnJlc2hfdG9rZW4YBCABKAkSLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQwofSW1wb3J0Q29ubmVjdGVkQWNjb3VudHNSZXNwb25zZRIPCgdjcmVhdGVkGAEgASgFEg8KB3VwZGF0ZWQYAiABKAUiMAoaR2V0Q29ubmVjdGVkQWNjb3VudFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCSJUChtHZXRDb25uZWN0ZWRBY2NvdW50UmVzcG9uc2USNQoHYWNjb3VudBgBIAEoCzIkLndhcmRlbi5hY2NvdW50cy52MS5Db25uZWN0ZWRBY2NvdW50IqABChxMaXN0Q29ubmVjdGVkQWNjb3VudHNSZXF1ZXN0EhYKDmF1dGhfY29uZmlnX2lkGAEgASgJEjEKBnN0YXR1cxgCIAEoDjIhLndhcmRlbi5hY2NvdW50cy52MS5BY2NvdW50U3RhdHVzEhIKCnByb2plY3RfaWQYAyABKAkSEQoJcGFnZV9zaXplGAQgASgFEg4KBmN1cnNvchgFIAEoCSJsCh1MaXN0Q29ubmVjdGVkQWNjb3VudHNSZXNwb25zZRI2CghhY2NvdW50cxgBIAMoCzIkLndhcmRlbi5hY2NvdW50cy52MS5Db25uZWN0ZWRBY2NvdW50EhMKC25leHRfY3Vyc29yGAIgASgJIooBChdSZWNvbm5lY3RBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhQKDGFjY2Vzc190b2tlbhgCIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAMgASgJEi4KCmV4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlEKGFJlY29ubmVjdEFjY291bnRSZXNwb25zZRI1CgdhY2NvdW50GAEgASgLMiQud2FyZGVuLmFjY291bnRzLnYxLkNvbm5lY3RlZEFjY291bnQiTQodRGVsZXRlQ29ubmVjdGVkQWNjb3VudFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIYChByZXZva2Vfb25fZGVsZXRlGAIgASgIImcKHkRlbGV0ZUNvbm5lY3RlZEFjY291bnRSZXNwb25zZRI1CgdhY2NvdW50GAEgASgLMiQud2FyZGVuLmFjY291bnRzLnYxLkNvbm5lY3RlZEFjY291bnQSDgoGam9iX2lkGAIgASgJKlYKCkNsaWVudEF1dGgSGwoXQ0xJRU5UX0FVVEhfVU5TUEVDSUZJRUQQABIVChFDTElFTlRfQVVUSF9CQVNJQxABEhQKEENMSUVOVF9BVVRIX1BPU1QQAiplCg1SZXNwb25zZVN0eWxlEh4KGlJFU1BPTlNFX1NUWUxFX1VOU1BFQ0lGSUVEEAASGgoWUkVTUE9OU0VfU1RZTEVfUkZDNjc0ORABEhgKFFJFU1BPTlNFX1NUWUxFX1NMQUNLEAIqpgEKDUFjY291bnRTdGF0dXMSHgoaQUNDT1VOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVBQ0NPVU5UX1NUQVRVU19BQ1RJVkUQARIiCh5BQ0NPVU5UX1NUQVRVU19ORUVEU19SRUNPTk5FQ1QQAhIaChZBQ0NPVU5UX1NUQVRVU19SRVZPS0VEEAMSGgoWQUNDT1VOVF9TVEFUVVNfREVMRVRFRBAEMq8JCg9BY2NvdW50c1NlcnZpY2USbQoQQ3JlYXRlQXV0aENvbmZpZxIrLndhcmRlbi5hY2NvdW50cy52MS5DcmVhdGVBdXRoQ29uZmlnUmVxdWVzdBosLndhcmRlbi5hY2NvdW50cy52MS5DcmVhdGVBdXRoQ29uZmlnUmVzcG9uc2USZAoNR2V0QXV0aENvbmZpZxIoLndhcmRlbi5hY2NvdW50cy52MS5HZXRBdXRoQ29uZmlnUmVxdWVzdBopLndhcmRlbi5hY2NvdW50cy52MS5HZXRBdXRoQ29uZmlnUmVzcG9uc2USagoPTGlzdEF1dGhDb25maWdzEioud2FyZGVuLmFjY291bnRzLnYxLkxpc3RBdXRoQ29uZmlnc1JlcXVlc3QaKy53YXJkZW4uYWNjb3VudHMudjEuTGlzdEF1dGhDb25maWdzUmVzcG9uc2USbQoQRGVsZXRlQXV0aENvbmZpZxIrLndhcmRlbi5hY2NvdW50cy52MS5EZWxldGVBdXRoQ29uZmlnUmVxdWVzdBosLndhcmRlbi5hY2NvdW50cy52MS5EZWxldGVBdXRoQ29uZmlnUmVzcG9uc2USfwoWQ3JlYXRlQ29ubmVjdGVkQWNjb3VudBIxLndhcmRlbi5hY2NvdW50cy52MS5DcmVhdGVDb25uZWN0ZWRBY2NvdW50UmVxdWVzdBoyLndhcmRlbi5hY2NvdW50cy52MS5DcmVhdGVDb25uZWN0ZWRBY2NvdW50UmVzcG9uc2UShAEKF0ltcG9ydENvbm5lY3RlZEFjY291bnRzEjIud2FyZGVuLmFjY291bnRzLnYxLkltcG9ydENvbm5lY3RlZEFjY291bnRzUmVxdWVzdBozLndhcmRlbi5hY2NvdW50cy52MS5JbXBvcnRDb25uZWN0ZWRBY2NvdW50c1Jlc3BvbnNlKAESdgoTR2V0Q29ubmVjdGVkQWNjb3VudBIuLndhcmRlbi5hY2NvdW50cy52MS5HZXRDb25uZWN0ZWRBY2NvdW50UmVxdWVzdBovLndhcmRlbi5hY2NvdW50cy52MS5HZXRDb25uZWN0ZWRBY2NvdW50UmVzcG9uc2USfAoVTGlzdENvbm5lY3RlZEFjY291bnRzEjAud2FyZGVuLmFjY291bnRzLnYxLkxpc3RDb25uZWN0ZWRBY2NvdW50c1JlcXVlc3QaMS53YXJkZW4uYWNjb3VudHMudjEuTGlzdENvbm5lY3RlZEFjY291bnRzUmVzcG9uc2USbQoQUmVjb25uZWN0QWNjb3VudBIrLndhcmRlbi5hY2NvdW50cy52MS5SZWNvbm5lY3RBY2NvdW50UmVxdWVzdBosLndhcmRlbi5hY2NvdW50cy52MS5SZWNvbm5lY3RBY2NvdW50UmVzcG9uc2USfwoWRGVsZXRlQ29ubmVjdGVkQWNjb3VudBIxLndhcmRlbi5hY2NvdW50cy52MS5EZWxldGVDb25uZWN0ZWRBY2NvdW50UmVxdWVzdBoyLndhcmRlbi5hY2NvdW50cy52MS5EZWxldGVDb25uZWN0ZWRBY2NvdW50UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiF3YXJkZW4vYWNjb3VudHMvdjEvYWNjb3VudHMucHJvdG8SEndhcmRlbi5hY2NvdW50cy52MSL1BAoKQXV0aENvbmZpZxIKCgJpZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEgwKBG5hbWUYAyABKAkSEQoJdG9rZW5fdXJsGAQgASgJEhIKCnJldm9rZV91cmwYBSABKAkSEQoJY2xpZW50X2lkGAYgASgJEjMKC2NsaWVudF9hdXRoGAcgASgOMh4ud2FyZGVuLmFjY291bnRzLnYxLkNsaWVudEF1dGgSOQoOcmVzcG9uc2Vfc3R5bGUYCCABKA4yIS53YXJkZW4uYWNjb3VudHMudjEuUmVzcG9uc2VTdHlsZRIWCg5kZWZhdWx0X3Njb3BlcxgJIAMoCRIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpkZWxldGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1hdXRob3JpemVfdXJsGA0gASgJEhAKCHByb3ZpZGVyGA4gASgJEjcKDXJldm9rZV9tZXRob2QYDyABKA4yIC53YXJkZW4uYWNjb3VudHMudjEuUmV2b2tlTWV0aG9kEk0KEGF1dGhvcml6ZV9wYXJhbXMYECADKAsyMy53YXJkZW4uYWNjb3VudHMudjEuQXV0aENvbmZpZy5BdXRob3JpemVQYXJhbXNFbnRyeRo2ChRBdXRob3JpemVQYXJhbXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqUDChBDb25uZWN0ZWRBY2NvdW50EgoKAmlkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAkSFgoOYXV0aF9jb25maWdfaWQYAyABKAkSGAoQZXh0ZXJuYWxfdXNlcl9pZBgEIAEoCRIxCgZzdGF0dXMYBSABKA4yIS53YXJkZW4uYWNjb3VudHMudjEuQWNjb3VudFN0YXR1cxIuCgpleHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1zdGF0dXNfcmVhc29uGAcgASgJEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEWxhc3RfcmVmcmVzaGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpkZWxldGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKKBAoXQ3JlYXRlQXV0aENvbmZpZ1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXRva2VuX3VybBgDIAEoCRISCgpyZXZva2VfdXJsGAQgASgJEhEKCWNsaWVudF9pZBgFIAEoCRIVCg1jbGllbnRfc2VjcmV0GAYgASgJEjMKC2NsaWVudF9hdXRoGAcgASgOMh4ud2FyZGVuLmFjY291bnRzLnYxLkNsaWVudEF1dGgSOQoOcmVzcG9uc2Vfc3R5bGUYCCABKA4yIS53YXJkZW4uYWNjb3VudHMudjEuUmVzcG9uc2VTdHlsZRIWCg5kZWZhdWx0X3Njb3BlcxgJIAMoCRIQCghwcm92aWRlchgKIAEoCRIVCg1hdXRob3JpemVfdXJsGAsgASgJEjcKDXJldm9rZV9tZXRob2QYDCABKA4yIC53YXJkZW4uYWNjb3VudHMudjEuUmV2b2tlTWV0aG9kEloKEGF1dGhvcml6ZV9wYXJhbXMYDSADKAsyQC53YXJkZW4uYWNjb3VudHMudjEuQ3JlYXRlQXV0aENvbmZpZ1JlcXVlc3QuQXV0aG9yaXplUGFyYW1zRW50cnkaNgoUQXV0aG9yaXplUGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJPChhDcmVhdGVBdXRoQ29uZmlnUmVzcG9uc2USMwoLYXV0aF9jb25maWcYASABKAsyHi53YXJkZW4uYWNjb3VudHMudjEuQXV0aENvbmZpZyIuChRHZXRBdXRoQ29uZmlnUmVxdWVzdBIWCg5hdXRoX2NvbmZpZ19pZBgBIAEoCSJMChVHZXRBdXRoQ29uZmlnUmVzcG9uc2USMwoLYXV0aF9jb25maWcYASABKAsyHi53YXJkZW4uYWNjb3VudHMudjEuQXV0aENvbmZpZyJPChZMaXN0QXV0aENvbmZpZ3NSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEg4KBmN1cnNvchgDIAEoCSJkChdMaXN0QXV0aENvbmZpZ3NSZXNwb25zZRI0CgxhdXRoX2NvbmZpZ3MYASADKAsyHi53YXJkZW4uYWNjb3VudHMudjEuQXV0aENvbmZpZxITCgtuZXh0X2N1cnNvchgCIAEoCSJLChdEZWxldGVBdXRoQ29uZmlnUmVxdWVzdBIWCg5hdXRoX2NvbmZpZ19pZBgBIAEoCRIYChByZXZva2Vfb25fZGVsZXRlGAIgASgIIl8KGERlbGV0ZUF1dGhDb25maWdSZXNwb25zZRIzCgthdXRoX2NvbmZpZxgBIAEoCzIeLndhcmRlbi5hY2NvdW50cy52MS5BdXRoQ29uZmlnEg4KBmpvYl9pZBgCIAEoCSKuAQodQ3JlYXRlQ29ubmVjdGVkQWNjb3VudFJlcXVlc3QSFgoOYXV0aF9jb25maWdfaWQYASABKAkSGAoQZXh0ZXJuYWxfdXNlcl9pZBgCIAEoCRIUCgxhY2Nlc3NfdG9rZW4YAyABKAkSFQoNcmVmcmVzaF90b2tlbhgEIAEoCRIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJXCh5DcmVhdGVDb25uZWN0ZWRBY2NvdW50UmVzcG9uc2USNQoHYWNjb3VudBgBIAEoCzIkLndhcmRlbi5hY2NvdW50cy52MS5Db25uZWN0ZWRBY2NvdW50Iq8BCh5JbXBvcnRDb25uZWN0ZWRBY2NvdW50c1JlcXVlc3QSFgoOYXV0aF9jb25maWdfaWQYASABKAkSGAoQZXh0ZXJuYWxfdXNlcl9pZBgCIAEoCRIUCgxhY2Nlc3NfdG9rZW4YAyABKAkSFQoNcmVmcmVzaF90b2tlbhgEIAEoCRIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJDCh9JbXBvcnRDb25uZWN0ZWRBY2NvdW50c1Jlc3BvbnNlEg8KB2NyZWF0ZWQYASABKAUSDwoHdXBkYXRlZBgCIAEoBSIwChpHZXRDb25uZWN0ZWRBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJIlQKG0dldENvbm5lY3RlZEFjY291bnRSZXNwb25zZRI1CgdhY2NvdW50GAEgASgLMiQud2FyZGVuLmFjY291bnRzLnYxLkNvbm5lY3RlZEFjY291bnQioAEKHExpc3RDb25uZWN0ZWRBY2NvdW50c1JlcXVlc3QSFgoOYXV0aF9jb25maWdfaWQYASABKAkSMQoGc3RhdHVzGAIgASgOMiEud2FyZGVuLmFjY291bnRzLnYxLkFjY291bnRTdGF0dXMSEgoKcHJvamVjdF9pZBgDIAEoCRIRCglwYWdlX3NpemUYBCABKAUSDgoGY3Vyc29yGAUgASgJImwKHUxpc3RDb25uZWN0ZWRBY2NvdW50c1Jlc3BvbnNlEjYKCGFjY291bnRzGAEgAygLMiQud2FyZGVuLmFjY291bnRzLnYxLkNvbm5lY3RlZEFjY291bnQSEwoLbmV4dF9jdXJzb3IYAiABKAkiigEKF1JlY29ubmVjdEFjY291bnRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSFAoMYWNjZXNzX3Rva2VuGAIgASgJEhUKDXJlZnJlc2hfdG9rZW4YAyABKAkSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUQoYUmVjb25uZWN0QWNjb3VudFJlc3BvbnNlEjUKB2FjY291bnQYASABKAsyJC53YXJkZW4uYWNjb3VudHMudjEuQ29ubmVjdGVkQWNjb3VudCJNCh1EZWxldGVDb25uZWN0ZWRBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEhgKEHJldm9rZV9vbl9kZWxldGUYAiABKAgiZwoeRGVsZXRlQ29ubmVjdGVkQWNjb3VudFJlc3BvbnNlEjUKB2FjY291bnQYASABKAsyJC53YXJkZW4uYWNjb3VudHMudjEuQ29ubmVjdGVkQWNjb3VudBIOCgZqb2JfaWQYAiABKAkiigQKF1VwZGF0ZUF1dGhDb25maWdSZXF1ZXN0EhYKDmF1dGhfY29uZmlnX2lkGAEgASgJEhEKBG5hbWUYAiABKAlIAIgBARIWCgl0b2tlbl91cmwYAyABKAlIAYgBARIXCgpyZXZva2VfdXJsGAQgASgJSAKIAQESGgoNYXV0aG9yaXplX3VybBgFIAEoCUgDiAEBEhYKCWNsaWVudF9pZBgGIAEoCUgEiAEBEhoKDWNsaWVudF9zZWNyZXQYByABKAlIBYgBARI4CgtjbGllbnRfYXV0aBgIIAEoDjIeLndhcmRlbi5hY2NvdW50cy52MS5DbGllbnRBdXRoSAaIAQESPgoOcmVzcG9uc2Vfc3R5bGUYCSABKA4yIS53YXJkZW4uYWNjb3VudHMudjEuUmVzcG9uc2VTdHlsZUgHiAEBEjwKDXJldm9rZV9tZXRob2QYCiABKA4yIC53YXJkZW4uYWNjb3VudHMudjEuUmV2b2tlTWV0aG9kSAiIAQFCBwoFX25hbWVCDAoKX3Rva2VuX3VybEINCgtfcmV2b2tlX3VybEIQCg5fYXV0aG9yaXplX3VybEIMCgpfY2xpZW50X2lkQhAKDl9jbGllbnRfc2VjcmV0Qg4KDF9jbGllbnRfYXV0aEIRCg9fcmVzcG9uc2Vfc3R5bGVCEAoOX3Jldm9rZV9tZXRob2QiTwoYVXBkYXRlQXV0aENvbmZpZ1Jlc3BvbnNlEjMKC2F1dGhfY29uZmlnGAEgASgLMh4ud2FyZGVuLmFjY291bnRzLnYxLkF1dGhDb25maWciFgoUTGlzdFByb3ZpZGVyc1JlcXVlc3QiSAoVTGlzdFByb3ZpZGVyc1Jlc3BvbnNlEi8KCXByb3ZpZGVycxgBIAMoCzIcLndhcmRlbi5hY2NvdW50cy52MS5Qcm92aWRlciLkBAoIUHJvdmlkZXISCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIVCg1hdXRob3JpemVfdXJsGAMgASgJEhEKCXRva2VuX3VybBgEIAEoCRISCgpyZXZva2VfdXJsGAUgASgJEjcKDXJldm9rZV9tZXRob2QYBiABKA4yIC53YXJkZW4uYWNjb3VudHMudjEuUmV2b2tlTWV0aG9kEjMKC2NsaWVudF9hdXRoGAcgASgOMh4ud2FyZGVuLmFjY291bnRzLnYxLkNsaWVudEF1dGgSOQoOcmVzcG9uc2Vfc3R5bGUYCCABKA4yIS53YXJkZW4uYWNjb3VudHMudjEuUmVzcG9uc2VTdHlsZRIWCg5kZWZhdWx0X3Njb3BlcxgJIAMoCRJLChBhdXRob3JpemVfcGFyYW1zGAogAygLMjEud2FyZGVuLmFjY291bnRzLnYxLlByb3ZpZGVyLkF1dGhvcml6ZVBhcmFtc0VudHJ5Eh4KFnJvdGF0ZXNfcmVmcmVzaF90b2tlbnMYCyABKAgSGAoQb21pdHNfZXhwaXJlc19pbhgMIAEoCBIfChdhY2NvdW50X3Rlcm1pbmFsX2Vycm9ycxgNIAMoCRIbChNhcHBfdGVybWluYWxfZXJyb3JzGA4gAygJEjMKB3NvdXJjZXMYDyADKAsyIi53YXJkZW4uYWNjb3VudHMudjEuUHJvdmlkZXJTb3VyY2USDQoFbm90ZXMYECABKAkaNgoUQXV0aG9yaXplUGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIsCg5Qcm92aWRlclNvdXJjZRINCgV0b3BpYxgBIAEoCRILCgN1cmwYAiABKAkqbAoKQ2xpZW50QXV0aBIbChdDTElFTlRfQVVUSF9VTlNQRUNJRklFRBAAEhUKEUNMSUVOVF9BVVRIX0JBU0lDEAESFAoQQ0xJRU5UX0FVVEhfUE9TVBACEhQKEENMSUVOVF9BVVRIX05PTkUQAyqGAQoNUmVzcG9uc2VTdHlsZRIeChpSRVNQT05TRV9TVFlMRV9VTlNQRUNJRklFRBAAEhoKFlJFU1BPTlNFX1NUWUxFX1JGQzY3NDkQARIYChRSRVNQT05TRV9TVFlMRV9TTEFDSxACEh8KG1JFU1BPTlNFX1NUWUxFX0VSUk9SX0lOXzIwMBADKvoBCgxSZXZva2VNZXRob2QSHQoZUkVWT0tFX01FVEhPRF9VTlNQRUNJRklFRBAAEhkKFVJFVk9LRV9NRVRIT0RfUkZDNzAwORABEikKJVJFVk9LRV9NRVRIT0RfUkZDNzAwOV9VTkFVVEhFTlRJQ0FURUQQAhIXChNSRVZPS0VfTUVUSE9EX1NMQUNLEAMSGAoUUkVWT0tFX01FVEhPRF9CRUFSRVIQBBIYChRSRVZPS0VfTUVUSE9EX0dJVEhVQhAFEiAKHFJFVk9LRV9NRVRIT0RfREVMRVRFX0JZX1BBVEgQBhIWChJSRVZPS0VfTUVUSE9EX05PTkUQByqmAQoNQWNjb3VudFN0YXR1cxIeChpBQ0NPVU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFUFDQ09VTlRfU1RBVFVTX0FDVElWRRABEiIKHkFDQ09VTlRfU1RBVFVTX05FRURTX1JFQ09OTkVDVBACEhoKFkFDQ09VTlRfU1RBVFVTX1JFVk9LRUQQAxIaChZBQ0NPVU5UX1NUQVRVU19ERUxFVEVEEAQyhAsKD0FjY291bnRzU2VydmljZRJtChBDcmVhdGVBdXRoQ29uZmlnEisud2FyZGVuLmFjY291bnRzLnYxLkNyZWF0ZUF1dGhDb25maWdSZXF1ZXN0Giwud2FyZGVuLmFjY291bnRzLnYxLkNyZWF0ZUF1dGhDb25maWdSZXNwb25zZRJkCg1HZXRBdXRoQ29uZmlnEigud2FyZGVuLmFjY291bnRzLnYxLkdldEF1dGhDb25maWdSZXF1ZXN0Gikud2FyZGVuLmFjY291bnRzLnYxLkdldEF1dGhDb25maWdSZXNwb25zZRJqCg9MaXN0QXV0aENvbmZpZ3MSKi53YXJkZW4uYWNjb3VudHMudjEuTGlzdEF1dGhDb25maWdzUmVxdWVzdBorLndhcmRlbi5hY2NvdW50cy52MS5MaXN0QXV0aENvbmZpZ3NSZXNwb25zZRJtChBEZWxldGVBdXRoQ29uZmlnEisud2FyZGVuLmFjY291bnRzLnYxLkRlbGV0ZUF1dGhDb25maWdSZXF1ZXN0Giwud2FyZGVuLmFjY291bnRzLnYxLkRlbGV0ZUF1dGhDb25maWdSZXNwb25zZRJtChBVcGRhdGVBdXRoQ29uZmlnEisud2FyZGVuLmFjY291bnRzLnYxLlVwZGF0ZUF1dGhDb25maWdSZXF1ZXN0Giwud2FyZGVuLmFjY291bnRzLnYxLlVwZGF0ZUF1dGhDb25maWdSZXNwb25zZRJkCg1MaXN0UHJvdmlkZXJzEigud2FyZGVuLmFjY291bnRzLnYxLkxpc3RQcm92aWRlcnNSZXF1ZXN0Gikud2FyZGVuLmFjY291bnRzLnYxLkxpc3RQcm92aWRlcnNSZXNwb25zZRJ/ChZDcmVhdGVDb25uZWN0ZWRBY2NvdW50EjEud2FyZGVuLmFjY291bnRzLnYxLkNyZWF0ZUNvbm5lY3RlZEFjY291bnRSZXF1ZXN0GjIud2FyZGVuLmFjY291bnRzLnYxLkNyZWF0ZUNvbm5lY3RlZEFjY291bnRSZXNwb25zZRKEAQoXSW1wb3J0Q29ubmVjdGVkQWNjb3VudHMSMi53YXJkZW4uYWNjb3VudHMudjEuSW1wb3J0Q29ubmVjdGVkQWNjb3VudHNSZXF1ZXN0GjMud2FyZGVuLmFjY291bnRzLnYxLkltcG9ydENvbm5lY3RlZEFjY291bnRzUmVzcG9uc2UoARJ2ChNHZXRDb25uZWN0ZWRBY2NvdW50Ei4ud2FyZGVuLmFjY291bnRzLnYxLkdldENvbm5lY3RlZEFjY291bnRSZXF1ZXN0Gi8ud2FyZGVuLmFjY291bnRzLnYxLkdldENvbm5lY3RlZEFjY291bnRSZXNwb25zZRJ8ChVMaXN0Q29ubmVjdGVkQWNjb3VudHMSMC53YXJkZW4uYWNjb3VudHMudjEuTGlzdENvbm5lY3RlZEFjY291bnRzUmVxdWVzdBoxLndhcmRlbi5hY2NvdW50cy52MS5MaXN0Q29ubmVjdGVkQWNjb3VudHNSZXNwb25zZRJtChBSZWNvbm5lY3RBY2NvdW50Eisud2FyZGVuLmFjY291bnRzLnYxLlJlY29ubmVjdEFjY291bnRSZXF1ZXN0Giwud2FyZGVuLmFjY291bnRzLnYxLlJlY29ubmVjdEFjY291bnRSZXNwb25zZRJ/ChZEZWxldGVDb25uZWN0ZWRBY2NvdW50EjEud2FyZGVuLmFjY291bnRzLnYxLkRlbGV0ZUNvbm5lY3RlZEFjY291bnRSZXF1ZXN0GjIud2FyZGVuLmFjY291bnRzLnYxLkRlbGV0ZUNvbm5lY3RlZEFjY291bnRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message warden.accounts.v1.AuthConfig
@@ -77,6 +77,32 @@ export type AuthConfig = Message<"warden.accounts.v1.AuthConfig"> & {
    * @generated from field: google.protobuf.Timestamp deleted_at = 12;
    */
   deletedAt?: Timestamp | undefined;
+
+  /**
+   * The user-facing authorization endpoint (for the connect flow).
+   *
+   * @generated from field: string authorize_url = 13;
+   */
+  authorizeUrl: string;
+
+  /**
+   * The catalog id this auth config was created from, if any.
+   *
+   * @generated from field: string provider = 14;
+   */
+  provider: string;
+
+  /**
+   * @generated from field: warden.accounts.v1.RevokeMethod revoke_method = 15;
+   */
+  revokeMethod: RevokeMethod;
+
+  /**
+   * Extra authorize parameters (e.g. access_type=offline).
+   *
+   * @generated from field: map<string, string> authorize_params = 16;
+   */
+  authorizeParams: { [key: string]: string };
 };
 
 /**
@@ -207,6 +233,28 @@ export type CreateAuthConfigRequest = Message<"warden.accounts.v1.CreateAuthConf
    * @generated from field: repeated string default_scopes = 9;
    */
   defaultScopes: string[];
+
+  /**
+   * A catalog id (see ListProviders): fills every field left empty here.
+   *
+   * @generated from field: string provider = 10;
+   */
+  provider: string;
+
+  /**
+   * @generated from field: string authorize_url = 11;
+   */
+  authorizeUrl: string;
+
+  /**
+   * @generated from field: warden.accounts.v1.RevokeMethod revoke_method = 12;
+   */
+  revokeMethod: RevokeMethod;
+
+  /**
+   * @generated from field: map<string, string> authorize_params = 13;
+   */
+  authorizeParams: { [key: string]: string };
 };
 
 /**
@@ -663,6 +711,251 @@ export const DeleteConnectedAccountResponseSchema: GenMessage<DeleteConnectedAcc
   messageDesc(file_warden_accounts_v1_accounts, 21);
 
 /**
+ * Every field but auth_config_id is optional: only the fields set change.
+ *
+ * @generated from message warden.accounts.v1.UpdateAuthConfigRequest
+ */
+export type UpdateAuthConfigRequest = Message<"warden.accounts.v1.UpdateAuthConfigRequest"> & {
+  /**
+   * @generated from field: string auth_config_id = 1;
+   */
+  authConfigId: string;
+
+  /**
+   * @generated from field: optional string name = 2;
+   */
+  name?: string | undefined;
+
+  /**
+   * @generated from field: optional string token_url = 3;
+   */
+  tokenUrl?: string | undefined;
+
+  /**
+   * @generated from field: optional string revoke_url = 4;
+   */
+  revokeUrl?: string | undefined;
+
+  /**
+   * @generated from field: optional string authorize_url = 5;
+   */
+  authorizeUrl?: string | undefined;
+
+  /**
+   * @generated from field: optional string client_id = 6;
+   */
+  clientId?: string | undefined;
+
+  /**
+   * Write-only: never returned.
+   *
+   * @generated from field: optional string client_secret = 7;
+   */
+  clientSecret?: string | undefined;
+
+  /**
+   * @generated from field: optional warden.accounts.v1.ClientAuth client_auth = 8;
+   */
+  clientAuth?: ClientAuth | undefined;
+
+  /**
+   * @generated from field: optional warden.accounts.v1.ResponseStyle response_style = 9;
+   */
+  responseStyle?: ResponseStyle | undefined;
+
+  /**
+   * @generated from field: optional warden.accounts.v1.RevokeMethod revoke_method = 10;
+   */
+  revokeMethod?: RevokeMethod | undefined;
+};
+
+/**
+ * Describes the message warden.accounts.v1.UpdateAuthConfigRequest.
+ * Use `create(UpdateAuthConfigRequestSchema)` to create a new message.
+ */
+export const UpdateAuthConfigRequestSchema: GenMessage<UpdateAuthConfigRequest> = /*@__PURE__*/
+  messageDesc(file_warden_accounts_v1_accounts, 22);
+
+/**
+ * @generated from message warden.accounts.v1.UpdateAuthConfigResponse
+ */
+export type UpdateAuthConfigResponse = Message<"warden.accounts.v1.UpdateAuthConfigResponse"> & {
+  /**
+   * @generated from field: warden.accounts.v1.AuthConfig auth_config = 1;
+   */
+  authConfig?: AuthConfig | undefined;
+};
+
+/**
+ * Describes the message warden.accounts.v1.UpdateAuthConfigResponse.
+ * Use `create(UpdateAuthConfigResponseSchema)` to create a new message.
+ */
+export const UpdateAuthConfigResponseSchema: GenMessage<UpdateAuthConfigResponse> = /*@__PURE__*/
+  messageDesc(file_warden_accounts_v1_accounts, 23);
+
+/**
+ * @generated from message warden.accounts.v1.ListProvidersRequest
+ */
+export type ListProvidersRequest = Message<"warden.accounts.v1.ListProvidersRequest"> & {
+};
+
+/**
+ * Describes the message warden.accounts.v1.ListProvidersRequest.
+ * Use `create(ListProvidersRequestSchema)` to create a new message.
+ */
+export const ListProvidersRequestSchema: GenMessage<ListProvidersRequest> = /*@__PURE__*/
+  messageDesc(file_warden_accounts_v1_accounts, 24);
+
+/**
+ * @generated from message warden.accounts.v1.ListProvidersResponse
+ */
+export type ListProvidersResponse = Message<"warden.accounts.v1.ListProvidersResponse"> & {
+  /**
+   * @generated from field: repeated warden.accounts.v1.Provider providers = 1;
+   */
+  providers: Provider[];
+};
+
+/**
+ * Describes the message warden.accounts.v1.ListProvidersResponse.
+ * Use `create(ListProvidersResponseSchema)` to create a new message.
+ */
+export const ListProvidersResponseSchema: GenMessage<ListProvidersResponse> = /*@__PURE__*/
+  messageDesc(file_warden_accounts_v1_accounts, 25);
+
+/**
+ * One catalog entry: how a provider authorizes, refreshes and revokes.
+ *
+ * @generated from message warden.accounts.v1.Provider
+ */
+export type Provider = Message<"warden.accounts.v1.Provider"> & {
+  /**
+   * Catalog id, e.g. "github".
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string authorize_url = 3;
+   */
+  authorizeUrl: string;
+
+  /**
+   * @generated from field: string token_url = 4;
+   */
+  tokenUrl: string;
+
+  /**
+   * Empty when the provider cannot revoke a single token.
+   *
+   * @generated from field: string revoke_url = 5;
+   */
+  revokeUrl: string;
+
+  /**
+   * @generated from field: warden.accounts.v1.RevokeMethod revoke_method = 6;
+   */
+  revokeMethod: RevokeMethod;
+
+  /**
+   * @generated from field: warden.accounts.v1.ClientAuth client_auth = 7;
+   */
+  clientAuth: ClientAuth;
+
+  /**
+   * @generated from field: warden.accounts.v1.ResponseStyle response_style = 8;
+   */
+  responseStyle: ResponseStyle;
+
+  /**
+   * @generated from field: repeated string default_scopes = 9;
+   */
+  defaultScopes: string[];
+
+  /**
+   * @generated from field: map<string, string> authorize_params = 10;
+   */
+  authorizeParams: { [key: string]: string };
+
+  /**
+   * Refresh quirks.
+   *
+   * @generated from field: bool rotates_refresh_tokens = 11;
+   */
+  rotatesRefreshTokens: boolean;
+
+  /**
+   * @generated from field: bool omits_expires_in = 12;
+   */
+  omitsExpiresIn: boolean;
+
+  /**
+   * Error codes that mean the user must reconnect.
+   *
+   * @generated from field: repeated string account_terminal_errors = 13;
+   */
+  accountTerminalErrors: string[];
+
+  /**
+   * Error codes that mean the app (client id/secret) is misconfigured.
+   *
+   * @generated from field: repeated string app_terminal_errors = 14;
+   */
+  appTerminalErrors: string[];
+
+  /**
+   * Where each fact comes from.
+   *
+   * @generated from field: repeated warden.accounts.v1.ProviderSource sources = 15;
+   */
+  sources: ProviderSource[];
+
+  /**
+   * Free text for what the fields cannot say (e.g. why there is no revoke).
+   *
+   * @generated from field: string notes = 16;
+   */
+  notes: string;
+};
+
+/**
+ * Describes the message warden.accounts.v1.Provider.
+ * Use `create(ProviderSchema)` to create a new message.
+ */
+export const ProviderSchema: GenMessage<Provider> = /*@__PURE__*/
+  messageDesc(file_warden_accounts_v1_accounts, 26);
+
+/**
+ * @generated from message warden.accounts.v1.ProviderSource
+ */
+export type ProviderSource = Message<"warden.accounts.v1.ProviderSource"> & {
+  /**
+   * Which fact, e.g. "revoke", "token", "errors".
+   *
+   * @generated from field: string topic = 1;
+   */
+  topic: string;
+
+  /**
+   * @generated from field: string url = 2;
+   */
+  url: string;
+};
+
+/**
+ * Describes the message warden.accounts.v1.ProviderSource.
+ * Use `create(ProviderSourceSchema)` to create a new message.
+ */
+export const ProviderSourceSchema: GenMessage<ProviderSource> = /*@__PURE__*/
+  messageDesc(file_warden_accounts_v1_accounts, 27);
+
+/**
  * @generated from enum warden.accounts.v1.ClientAuth
  */
 export enum ClientAuth {
@@ -684,6 +977,13 @@ export enum ClientAuth {
    * @generated from enum value: CLIENT_AUTH_POST = 2;
    */
   POST = 2,
+
+  /**
+   * A public client: client_id in the form body, no secret.
+   *
+   * @generated from enum value: CLIENT_AUTH_NONE = 3;
+   */
+  NONE = 3,
 }
 
 /**
@@ -712,6 +1012,14 @@ export enum ResponseStyle {
    * @generated from enum value: RESPONSE_STYLE_SLACK = 2;
    */
   SLACK = 2,
+
+  /**
+   * RFC 6749 bodies, but errors may come with HTTP 200 ({"error": "..."}),
+   * as GitHub's token endpoint does.
+   *
+   * @generated from enum value: RESPONSE_STYLE_ERROR_IN_200 = 3;
+   */
+  ERROR_IN_200 = 3,
 }
 
 /**
@@ -719,6 +1027,77 @@ export enum ResponseStyle {
  */
 export const ResponseStyleSchema: GenEnum<ResponseStyle> = /*@__PURE__*/
   enumDesc(file_warden_accounts_v1_accounts, 1);
+
+/**
+ * How an auth config revokes a token at its provider.
+ *
+ * @generated from enum warden.accounts.v1.RevokeMethod
+ */
+export enum RevokeMethod {
+  /**
+   * RFC 7009 when revoke_url is set, else NONE (the first release's rule).
+   *
+   * @generated from enum value: REVOKE_METHOD_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * RFC 7009: form POST of token and token_type_hint, with client auth.
+   *
+   * @generated from enum value: REVOKE_METHOD_RFC7009 = 1;
+   */
+  RFC7009 = 1,
+
+  /**
+   * RFC 7009 form POST without client authentication (Google).
+   *
+   * @generated from enum value: REVOKE_METHOD_RFC7009_UNAUTHENTICATED = 2;
+   */
+  RFC7009_UNAUTHENTICATED = 2,
+
+  /**
+   * Slack's auth.revoke: the token is the bearer credential; {"ok": ...}.
+   *
+   * @generated from enum value: REVOKE_METHOD_SLACK = 3;
+   */
+  SLACK = 3,
+
+  /**
+   * POST with the token as the bearer credential and no body (Dropbox).
+   *
+   * @generated from enum value: REVOKE_METHOD_BEARER = 4;
+   */
+  BEARER = 4,
+
+  /**
+   * GitHub: DELETE /applications/{client_id}/grant with a JSON body and
+   * basic client auth.
+   *
+   * @generated from enum value: REVOKE_METHOD_GITHUB = 5;
+   */
+  GITHUB = 5,
+
+  /**
+   * DELETE {revoke_url}/{token} (HubSpot refresh tokens).
+   *
+   * @generated from enum value: REVOKE_METHOD_DELETE_BY_PATH = 6;
+   */
+  DELETE_BY_PATH = 6,
+
+  /**
+   * The provider cannot revoke a single token: local tokens are wiped and the
+   * item is SKIPPED with a reason naming the provider.
+   *
+   * @generated from enum value: REVOKE_METHOD_NONE = 7;
+   */
+  NONE = 7,
+}
+
+/**
+ * Describes the enum warden.accounts.v1.RevokeMethod.
+ */
+export const RevokeMethodSchema: GenEnum<RevokeMethod> = /*@__PURE__*/
+  enumDesc(file_warden_accounts_v1_accounts, 2);
 
 /**
  * @generated from enum warden.accounts.v1.AccountStatus
@@ -756,7 +1135,7 @@ export enum AccountStatus {
  * Describes the enum warden.accounts.v1.AccountStatus.
  */
 export const AccountStatusSchema: GenEnum<AccountStatus> = /*@__PURE__*/
-  enumDesc(file_warden_accounts_v1_accounts, 2);
+  enumDesc(file_warden_accounts_v1_accounts, 3);
 
 /**
  * AccountsService manages provider OAuth clients (auth configs) and the
@@ -797,6 +1176,28 @@ export const AccountsService: GenService<{
     methodKind: "unary";
     input: typeof DeleteAuthConfigRequestSchema;
     output: typeof DeleteAuthConfigResponseSchema;
+  },
+  /**
+   * Changes URLs, client id, client secret (write-only), client auth,
+   * response style and revoke method; clears the app-level failure caches of
+   * refresh and revoke for this auth config.
+   *
+   * @generated from rpc warden.accounts.v1.AccountsService.UpdateAuthConfig
+   */
+  updateAuthConfig: {
+    methodKind: "unary";
+    input: typeof UpdateAuthConfigRequestSchema;
+    output: typeof UpdateAuthConfigResponseSchema;
+  },
+  /**
+   * The built-in provider catalog.
+   *
+   * @generated from rpc warden.accounts.v1.AccountsService.ListProviders
+   */
+  listProviders: {
+    methodKind: "unary";
+    input: typeof ListProvidersRequestSchema;
+    output: typeof ListProvidersResponseSchema;
   },
   /**
    * @generated from rpc warden.accounts.v1.AccountsService.CreateConnectedAccount

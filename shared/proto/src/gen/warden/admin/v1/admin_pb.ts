@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file warden/admin/v1/admin.proto.
  */
 export const file_warden_admin_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Cht3YXJkZW4vYWRtaW4vdjEvYWRtaW4ucHJvdG8SD3dhcmRlbi5hZG1pbi52MSJPCgNPcmcSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKTAQoHUHJvamVjdBIKCgJpZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpkZWxldGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIgChBDcmVhdGVPcmdSZXF1ZXN0EgwKBG5hbWUYASABKAkiNgoRQ3JlYXRlT3JnUmVzcG9uc2USIQoDb3JnGAEgASgLMhQud2FyZGVuLmFkbWluLnYxLk9yZyI0ChRDcmVhdGVQcm9qZWN0UmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDAoEbmFtZRgCIAEoCSJCChVDcmVhdGVQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLndhcmRlbi5hZG1pbi52MS5Qcm9qZWN0IkQKFERlbGV0ZVByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSGAoQcmV2b2tlX29uX2RlbGV0ZRgCIAEoCCJSChVEZWxldGVQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLndhcmRlbi5hZG1pbi52MS5Qcm9qZWN0Eg4KBmpvYl9pZBgCIAEoCSJJChNDcmVhdGVBcGlLZXlSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEg4KBnNjb3BlcxgDIAMoCSI3ChRDcmVhdGVBcGlLZXlSZXNwb25zZRIOCgZrZXlfaWQYASABKAkSDwoHYXBpX2tleRgCIAEoCSIlChNSZXZva2VBcGlLZXlSZXF1ZXN0Eg4KBmtleV9pZBgBIAEoCSIWChRSZXZva2VBcGlLZXlSZXNwb25zZTLcAwoMQWRtaW5TZXJ2aWNlElIKCUNyZWF0ZU9yZxIhLndhcmRlbi5hZG1pbi52MS5DcmVhdGVPcmdSZXF1ZXN0GiIud2FyZGVuLmFkbWluLnYxLkNyZWF0ZU9yZ1Jlc3BvbnNlEl4KDUNyZWF0ZVByb2plY3QSJS53YXJkZW4uYWRtaW4udjEuQ3JlYXRlUHJvamVjdFJlcXVlc3QaJi53YXJkZW4uYWRtaW4udjEuQ3JlYXRlUHJvamVjdFJlc3BvbnNlEl4KDURlbGV0ZVByb2plY3QSJS53YXJkZW4uYWRtaW4udjEuRGVsZXRlUHJvamVjdFJlcXVlc3QaJi53YXJkZW4uYWRtaW4udjEuRGVsZXRlUHJvamVjdFJlc3BvbnNlElsKDENyZWF0ZUFwaUtleRIkLndhcmRlbi5hZG1pbi52MS5DcmVhdGVBcGlLZXlSZXF1ZXN0GiUud2FyZGVuLmFkbWluLnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlElsKDFJldm9rZUFwaUtleRIkLndhcmRlbi5hZG1pbi52MS5SZXZva2VBcGlLZXlSZXF1ZXN0GiUud2FyZGVuLmFkbWluLnYxLlJldm9rZUFwaUtleVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Cht3YXJkZW4vYWRtaW4vdjEvYWRtaW4ucHJvdG8SD3dhcmRlbi5hZG1pbi52MSJPCgNPcmcSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKTAQoHUHJvamVjdBIKCgJpZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpkZWxldGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIgChBDcmVhdGVPcmdSZXF1ZXN0EgwKBG5hbWUYASABKAkiNgoRQ3JlYXRlT3JnUmVzcG9uc2USIQoDb3JnGAEgASgLMhQud2FyZGVuLmFkbWluLnYxLk9yZyI0ChRDcmVhdGVQcm9qZWN0UmVxdWVzdBIOCgZvcmdfaWQYASABKAkSDAoEbmFtZRgCIAEoCSJCChVDcmVhdGVQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLndhcmRlbi5hZG1pbi52MS5Qcm9qZWN0IkQKFERlbGV0ZVByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSGAoQcmV2b2tlX29uX2RlbGV0ZRgCIAEoCCJSChVEZWxldGVQcm9qZWN0UmVzcG9uc2USKQoHcHJvamVjdBgBIAEoCzIYLndhcmRlbi5hZG1pbi52MS5Qcm9qZWN0Eg4KBmpvYl9pZBgCIAEoCSJ5ChNDcmVhdGVBcGlLZXlSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEg4KBnNjb3BlcxgDIAMoCRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI3ChRDcmVhdGVBcGlLZXlSZXNwb25zZRIOCgZrZXlfaWQYASABKAkSDwoHYXBpX2tleRgCIAEoCSIlChNSZXZva2VBcGlLZXlSZXF1ZXN0Eg4KBmtleV9pZBgBIAEoCSIWChRSZXZva2VBcGlLZXlSZXNwb25zZSJHChJMaXN0QXBpS2V5c1JlcXVlc3QSDgoGb3JnX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRIOCgZjdXJzb3IYAyABKAkiVQoTTGlzdEFwaUtleXNSZXNwb25zZRIpCghhcGlfa2V5cxgBIAMoCzIXLndhcmRlbi5hZG1pbi52MS5BcGlLZXkSEwoLbmV4dF9jdXJzb3IYAiABKAkijgIKBkFwaUtleRIOCgZrZXlfaWQYASABKAkSDgoGb3JnX2lkGAIgASgJEhIKCnByb2plY3RfaWQYAyABKAkSDgoGc2NvcGVzGAQgAygJEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGxhc3RfdXNlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV2b2tlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAytgQKDEFkbWluU2VydmljZRJSCglDcmVhdGVPcmcSIS53YXJkZW4uYWRtaW4udjEuQ3JlYXRlT3JnUmVxdWVzdBoiLndhcmRlbi5hZG1pbi52MS5DcmVhdGVPcmdSZXNwb25zZRJeCg1DcmVhdGVQcm9qZWN0EiUud2FyZGVuLmFkbWluLnYxLkNyZWF0ZVByb2plY3RSZXF1ZXN0GiYud2FyZGVuLmFkbWluLnYxLkNyZWF0ZVByb2plY3RSZXNwb25zZRJeCg1EZWxldGVQcm9qZWN0EiUud2FyZGVuLmFkbWluLnYxLkRlbGV0ZVByb2plY3RSZXF1ZXN0GiYud2FyZGVuLmFkbWluLnYxLkRlbGV0ZVByb2plY3RSZXNwb25zZRJbCgxDcmVhdGVBcGlLZXkSJC53YXJkZW4uYWRtaW4udjEuQ3JlYXRlQXBpS2V5UmVxdWVzdBolLndhcmRlbi5hZG1pbi52MS5DcmVhdGVBcGlLZXlSZXNwb25zZRJbCgxSZXZva2VBcGlLZXkSJC53YXJkZW4uYWRtaW4udjEuUmV2b2tlQXBpS2V5UmVxdWVzdBolLndhcmRlbi5hZG1pbi52MS5SZXZva2VBcGlLZXlSZXNwb25zZRJYCgtMaXN0QXBpS2V5cxIjLndhcmRlbi5hZG1pbi52MS5MaXN0QXBpS2V5c1JlcXVlc3QaJC53YXJkZW4uYWRtaW4udjEuTGlzdEFwaUtleXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message warden.admin.v1.Org
@@ -215,11 +215,18 @@ export type CreateApiKeyRequest = Message<"warden.admin.v1.CreateApiKeyRequest">
 
   /**
    * Any of: accounts:read accounts:write jobs:read jobs:write leases:read
-   * leases:write tokens:read
+   * leases:write tokens:read audit:read
    *
    * @generated from field: repeated string scopes = 3;
    */
   scopes: string[];
+
+  /**
+   * Optional: the key stops working at this time.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 4;
+   */
+  expiresAt?: Timestamp | undefined;
 };
 
 /**
@@ -284,6 +291,111 @@ export const RevokeApiKeyResponseSchema: GenMessage<RevokeApiKeyResponse> = /*@_
   messageDesc(file_warden_admin_v1_admin, 11);
 
 /**
+ * @generated from message warden.admin.v1.ListApiKeysRequest
+ */
+export type ListApiKeysRequest = Message<"warden.admin.v1.ListApiKeysRequest"> & {
+  /**
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+
+  /**
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string cursor = 3;
+   */
+  cursor: string;
+};
+
+/**
+ * Describes the message warden.admin.v1.ListApiKeysRequest.
+ * Use `create(ListApiKeysRequestSchema)` to create a new message.
+ */
+export const ListApiKeysRequestSchema: GenMessage<ListApiKeysRequest> = /*@__PURE__*/
+  messageDesc(file_warden_admin_v1_admin, 12);
+
+/**
+ * @generated from message warden.admin.v1.ListApiKeysResponse
+ */
+export type ListApiKeysResponse = Message<"warden.admin.v1.ListApiKeysResponse"> & {
+  /**
+   * @generated from field: repeated warden.admin.v1.ApiKey api_keys = 1;
+   */
+  apiKeys: ApiKey[];
+
+  /**
+   * @generated from field: string next_cursor = 2;
+   */
+  nextCursor: string;
+};
+
+/**
+ * Describes the message warden.admin.v1.ListApiKeysResponse.
+ * Use `create(ListApiKeysResponseSchema)` to create a new message.
+ */
+export const ListApiKeysResponseSchema: GenMessage<ListApiKeysResponse> = /*@__PURE__*/
+  messageDesc(file_warden_admin_v1_admin, 13);
+
+/**
+ * An API key's metadata; the secret is shown once at creation and never again.
+ *
+ * @generated from message warden.admin.v1.ApiKey
+ */
+export type ApiKey = Message<"warden.admin.v1.ApiKey"> & {
+  /**
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * @generated from field: string org_id = 2;
+   */
+  orgId: string;
+
+  /**
+   * @generated from field: string project_id = 3;
+   */
+  projectId: string;
+
+  /**
+   * @generated from field: repeated string scopes = 4;
+   */
+  scopes: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 5;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 6;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * Coalesced: may lag the last request by up to a minute.
+   *
+   * @generated from field: google.protobuf.Timestamp last_used_at = 7;
+   */
+  lastUsedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp revoked_at = 8;
+   */
+  revokedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message warden.admin.v1.ApiKey.
+ * Use `create(ApiKeySchema)` to create a new message.
+ */
+export const ApiKeySchema: GenMessage<ApiKey> = /*@__PURE__*/
+  messageDesc(file_warden_admin_v1_admin, 14);
+
+/**
  * AdminService is the operator surface: tenants and their API keys.
  * Only the operator key (WARDEN_ADMIN_KEY) may call it.
  *
@@ -334,6 +446,16 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof RevokeApiKeyRequestSchema;
     output: typeof RevokeApiKeyResponseSchema;
+  },
+  /**
+   * Lists an org's keys, newest first. Never returns a secret or its hash.
+   *
+   * @generated from rpc warden.admin.v1.AdminService.ListApiKeys
+   */
+  listApiKeys: {
+    methodKind: "unary";
+    input: typeof ListApiKeysRequestSchema;
+    output: typeof ListApiKeysResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_warden_admin_v1_admin, 0);

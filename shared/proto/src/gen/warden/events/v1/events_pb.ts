@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file warden/events/v1/events.proto.
  */
 export const file_warden_events_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch13YXJkZW4vZXZlbnRzL3YxL2V2ZW50cy5wcm90bxIQd2FyZGVuLmV2ZW50cy52MSJjCghKb2JFdmVudBImCgNqb2IYASABKAsyGS53YXJkZW4uam9icy52MS5SZXZva2VKb2ISLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIuMBCgxBY2NvdW50RXZlbnQSEgoKYWNjb3VudF9pZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSEgoKcHJvamVjdF9pZBgDIAEoCRIWCg5hdXRoX2NvbmZpZ19pZBgEIAEoCRISCgplcnJvcl9jb2RlGAUgASgJEg4KBmpvYl9pZBgGIAEoCRIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtvY2N1cnJlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiZQoKTGVhc2VFdmVudBImCgVsZWFzZRgBIAEoCzIXLndhcmRlbi5sZWFzZXMudjEuTGVhc2USLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wYgZwcm90bzM", [file_google_protobuf_timestamp, file_warden_jobs_v1_jobs, file_warden_leases_v1_leases]);
+  fileDesc("Ch13YXJkZW4vZXZlbnRzL3YxL2V2ZW50cy5wcm90bxIQd2FyZGVuLmV2ZW50cy52MSJ1CghKb2JFdmVudBImCgNqb2IYASABKAsyGS53YXJkZW4uam9icy52MS5SZXZva2VKb2ISLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGV2ZW50X2lkGAMgASgJIowCCgxBY2NvdW50RXZlbnQSEgoKYWNjb3VudF9pZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSEgoKcHJvamVjdF9pZBgDIAEoCRIWCg5hdXRoX2NvbmZpZ19pZBgEIAEoCRISCgplcnJvcl9jb2RlGAUgASgJEg4KBmpvYl9pZBgGIAEoCRIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtvY2N1cnJlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZXZlbnRfaWQYCSABKAkSFQoNc3RhdHVzX3JlYXNvbhgKIAEoCSJ3CgpMZWFzZUV2ZW50EiYKBWxlYXNlGAEgASgLMhcud2FyZGVuLmxlYXNlcy52MS5MZWFzZRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZXZlbnRfaWQYAyABKAliBnByb3RvMw", [file_google_protobuf_timestamp, file_warden_jobs_v1_jobs, file_warden_leases_v1_leases]);
 
 /**
  * Published on <namespace>.events.job.<job_id>.{created,progress,completed,cancelled}.
@@ -33,6 +33,14 @@ export type JobEvent = Message<"warden.events.v1.JobEvent"> & {
    * @generated from field: google.protobuf.Timestamp occurred_at = 2;
    */
   occurredAt?: Timestamp | undefined;
+
+  /**
+   * Unique and stable across redeliveries; also the Nats-Msg-Id. Subscribers
+   * dedupe by it (delivery is at least once).
+   *
+   * @generated from field: string event_id = 3;
+   */
+  eventId: string;
 };
 
 /**
@@ -92,6 +100,21 @@ export type AccountEvent = Message<"warden.events.v1.AccountEvent"> & {
    * @generated from field: google.protobuf.Timestamp occurred_at = 8;
    */
   occurredAt?: Timestamp | undefined;
+
+  /**
+   * Unique and stable across redeliveries; also the Nats-Msg-Id.
+   *
+   * @generated from field: string event_id = 9;
+   */
+  eventId: string;
+
+  /**
+   * Why the account changed state (for needs_reconnect: the provider's error
+   * code, or rotation_lost when a refresh's answer died with its process).
+   *
+   * @generated from field: string status_reason = 10;
+   */
+  statusReason: string;
 };
 
 /**
@@ -116,6 +139,13 @@ export type LeaseEvent = Message<"warden.events.v1.LeaseEvent"> & {
    * @generated from field: google.protobuf.Timestamp occurred_at = 2;
    */
   occurredAt?: Timestamp | undefined;
+
+  /**
+   * Unique and stable across redeliveries; also the Nats-Msg-Id.
+   *
+   * @generated from field: string event_id = 3;
+   */
+  eventId: string;
 };
 
 /**

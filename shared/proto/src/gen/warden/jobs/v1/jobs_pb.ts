@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file warden/jobs/v1/jobs.proto.
  */
 export const file_warden_jobs_v1_jobs: GenFile = /*@__PURE__*/
-  fileDesc("Chl3YXJkZW4vam9icy92MS9qb2JzLnByb3RvEg53YXJkZW4uam9icy52MSI8CgVTY29wZRInCgRraW5kGAEgASgOMhkud2FyZGVuLmpvYnMudjEuU2NvcGVLaW5kEgoKAmlkGAIgASgJInAKCUpvYkNvdW50cxINCgV0b3RhbBgBIAEoAxIPCgdwZW5kaW5nGAIgASgDEg8KB3Jldm9rZWQYAyABKAMSDgoGZmFpbGVkGAQgASgDEg8KB3NraXBwZWQYBSABKAMSEQoJY2FuY2VsbGVkGAYgASgDIuQCCglSZXZva2VKb2ISCgoCaWQYASABKAkSJAoFc2NvcGUYAiABKAsyFS53YXJkZW4uam9icy52MS5TY29wZRIpCgZzdGF0dXMYAyABKA4yGS53YXJkZW4uam9icy52MS5Kb2JTdGF0dXMSCwoDcnVuGAQgASgFEg0KBWZvcmNlGAUgASgIEikKBmNvdW50cxgGIAEoCzIZLndhcmRlbi5qb2JzLnYxLkpvYkNvdW50cxIOCgZvcmdfaWQYByABKAkSEgoKcHJvamVjdF9pZBgIIAEoCRIuCgpjcmVhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi2gEKClJldm9rZUl0ZW0SHAoUY29ubmVjdGVkX2FjY291bnRfaWQYASABKAkSKgoGc3RhdHVzGAIgASgOMhoud2FyZGVuLmpvYnMudjEuSXRlbVN0YXR1cxIQCghhdHRlbXB0cxgDIAEoBRISCgplcnJvcl9jb2RlGAQgASgJEhUKDWVycm9yX21lc3NhZ2UYBSABKAkSLgoKdXBkYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNd2lwZWRfbG9jYWxseRgHIAEoCCJNChZDcmVhdGVSZXZva2VKb2JSZXF1ZXN0EiQKBXNjb3BlGAEgASgLMhUud2FyZGVuLmpvYnMudjEuU2NvcGUSDQoFZm9yY2UYAiABKAgiQQoXQ3JlYXRlUmV2b2tlSm9iUmVzcG9uc2USJgoDam9iGAEgASgLMhkud2FyZGVuLmpvYnMudjEuUmV2b2tlSm9iInQKE0dldFJldm9rZUpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgJEioKBmZpbHRlchgCIAEoDjIaLndhcmRlbi5qb2JzLnYxLkl0ZW1GaWx0ZXISEQoJcGFnZV9zaXplGAMgASgFEg4KBmN1cnNvchgEIAEoCSJ+ChRHZXRSZXZva2VKb2JSZXNwb25zZRImCgNqb2IYASABKAsyGS53YXJkZW4uam9icy52MS5SZXZva2VKb2ISKQoFaXRlbXMYAiADKAsyGi53YXJkZW4uam9icy52MS5SZXZva2VJdGVtEhMKC25leHRfY3Vyc29yGAMgASgJIjoKFUxpc3RSZXZva2VKb2JzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSDgoGY3Vyc29yGAIgASgJIlYKFkxpc3RSZXZva2VKb2JzUmVzcG9uc2USJwoEam9icxgBIAMoCzIZLndhcmRlbi5qb2JzLnYxLlJldm9rZUpvYhITCgtuZXh0X2N1cnNvchgCIAEoCSInChVSZXRyeVJldm9rZUpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgJIkAKFlJldHJ5UmV2b2tlSm9iUmVzcG9uc2USJgoDam9iGAEgASgLMhkud2FyZGVuLmpvYnMudjEuUmV2b2tlSm9iIigKFkNhbmNlbFJldm9rZUpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgJIkEKF0NhbmNlbFJldm9rZUpvYlJlc3BvbnNlEiYKA2pvYhgBIAEoCzIZLndhcmRlbi5qb2JzLnYxLlJldm9rZUpvYiInChVXYXRjaFJldm9rZUpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgJIkAKFldhdGNoUmV2b2tlSm9iUmVzcG9uc2USJgoDam9iGAEgASgLMhkud2FyZGVuLmpvYnMudjEuUmV2b2tlSm9iIhYKFEdldFBvb2xTdGF0dXNSZXF1ZXN0ImcKDkF1dGhDb25maWdMb2FkEhYKDmF1dGhfY29uZmlnX2lkGAEgASgJEg8KB3BlbmRpbmcYAiABKAMSEQoJaW5fZmxpZ2h0GAMgASgDEhkKEWNvbmN1cnJlbmN5X2xpbWl0GAQgASgFIpkBChVHZXRQb29sU3RhdHVzUmVzcG9uc2USEQoJZXhlY3V0b3JzGAEgASgFEg8KB3BlbmRpbmcYAiABKAMSEQoJaW5fZmxpZ2h0GAMgASgDEhMKC3JlZGVsaXZlcmVkGAQgASgDEjQKDGF1dGhfY29uZmlncxgFIAMoCzIeLndhcmRlbi5qb2JzLnYxLkF1dGhDb25maWdMb2FkKpEBCglTY29wZUtpbmQSGgoWU0NPUEVfS0lORF9VTlNQRUNJRklFRBAAEhIKDlNDT1BFX0tJTkRfT1JHEAESFgoSU0NPUEVfS0lORF9QUk9KRUNUEAISGgoWU0NPUEVfS0lORF9BVVRIX0NPTkZJRxADEiAKHFNDT1BFX0tJTkRfQ09OTkVDVEVEX0FDQ09VTlQQBCqMAQoJSm9iU3RhdHVzEhoKFkpPQl9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNKT0JfU1RBVFVTX1BMQU5OSU5HEAESFgoSSk9CX1NUQVRVU19SVU5OSU5HEAISGAoUSk9CX1NUQVRVU19DT01QTEVURUQQAxIYChRKT0JfU1RBVFVTX0NBTkNFTExFRBAEKqcBCgpJdGVtU3RhdHVzEhsKF0lURU1fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTSVRFTV9TVEFUVVNfUEVORElORxABEhcKE0lURU1fU1RBVFVTX1JFVk9LRUQQAhIWChJJVEVNX1NUQVRVU19GQUlMRUQQAxIXChNJVEVNX1NUQVRVU19TS0lQUEVEEAQSGQoVSVRFTV9TVEFUVVNfQ0FOQ0VMTEVEEAUqVgoKSXRlbUZpbHRlchIbChdJVEVNX0ZJTFRFUl9VTlNQRUNJRklFRBAAEhMKD0lURU1fRklMVEVSX0FMTBABEhYKEklURU1fRklMVEVSX0ZBSUxFRBACMrMFCgtKb2JzU2VydmljZRJiCg9DcmVhdGVSZXZva2VKb2ISJi53YXJkZW4uam9icy52MS5DcmVhdGVSZXZva2VKb2JSZXF1ZXN0Gicud2FyZGVuLmpvYnMudjEuQ3JlYXRlUmV2b2tlSm9iUmVzcG9uc2USWQoMR2V0UmV2b2tlSm9iEiMud2FyZGVuLmpvYnMudjEuR2V0UmV2b2tlSm9iUmVxdWVzdBokLndhcmRlbi5qb2JzLnYxLkdldFJldm9rZUpvYlJlc3BvbnNlEl8KDkxpc3RSZXZva2VKb2JzEiUud2FyZGVuLmpvYnMudjEuTGlzdFJldm9rZUpvYnNSZXF1ZXN0GiYud2FyZGVuLmpvYnMudjEuTGlzdFJldm9rZUpvYnNSZXNwb25zZRJfCg5SZXRyeVJldm9rZUpvYhIlLndhcmRlbi5qb2JzLnYxLlJldHJ5UmV2b2tlSm9iUmVxdWVzdBomLndhcmRlbi5qb2JzLnYxLlJldHJ5UmV2b2tlSm9iUmVzcG9uc2USYgoPQ2FuY2VsUmV2b2tlSm9iEiYud2FyZGVuLmpvYnMudjEuQ2FuY2VsUmV2b2tlSm9iUmVxdWVzdBonLndhcmRlbi5qb2JzLnYxLkNhbmNlbFJldm9rZUpvYlJlc3BvbnNlEmEKDldhdGNoUmV2b2tlSm9iEiUud2FyZGVuLmpvYnMudjEuV2F0Y2hSZXZva2VKb2JSZXF1ZXN0GiYud2FyZGVuLmpvYnMudjEuV2F0Y2hSZXZva2VKb2JSZXNwb25zZTABElwKDUdldFBvb2xTdGF0dXMSJC53YXJkZW4uam9icy52MS5HZXRQb29sU3RhdHVzUmVxdWVzdBolLndhcmRlbi5qb2JzLnYxLkdldFBvb2xTdGF0dXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Chl3YXJkZW4vam9icy92MS9qb2JzLnByb3RvEg53YXJkZW4uam9icy52MSI8CgVTY29wZRInCgRraW5kGAEgASgOMhkud2FyZGVuLmpvYnMudjEuU2NvcGVLaW5kEgoKAmlkGAIgASgJInAKCUpvYkNvdW50cxINCgV0b3RhbBgBIAEoAxIPCgdwZW5kaW5nGAIgASgDEg8KB3Jldm9rZWQYAyABKAMSDgoGZmFpbGVkGAQgASgDEg8KB3NraXBwZWQYBSABKAMSEQoJY2FuY2VsbGVkGAYgASgDIuQCCglSZXZva2VKb2ISCgoCaWQYASABKAkSJAoFc2NvcGUYAiABKAsyFS53YXJkZW4uam9icy52MS5TY29wZRIpCgZzdGF0dXMYAyABKA4yGS53YXJkZW4uam9icy52MS5Kb2JTdGF0dXMSCwoDcnVuGAQgASgFEg0KBWZvcmNlGAUgASgIEikKBmNvdW50cxgGIAEoCzIZLndhcmRlbi5qb2JzLnYxLkpvYkNvdW50cxIOCgZvcmdfaWQYByABKAkSEgoKcHJvamVjdF9pZBgIIAEoCRIuCgpjcmVhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAitAIKClJldm9rZUl0ZW0SHAoUY29ubmVjdGVkX2FjY291bnRfaWQYASABKAkSKgoGc3RhdHVzGAIgASgOMhoud2FyZGVuLmpvYnMudjEuSXRlbVN0YXR1cxIQCghhdHRlbXB0cxgDIAEoBRISCgplcnJvcl9jb2RlGAQgASgJEhUKDWVycm9yX21lc3NhZ2UYBSABKAkSLgoKdXBkYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNd2lwZWRfbG9jYWxseRgHIAEoCBIYChBleHRlcm5hbF91c2VyX2lkGAggASgJEhYKDmF1dGhfY29uZmlnX2lkGAkgASgJEgsKA3J1bhgKIAEoBRIZChFlcnJvcl9kZXNjcmlwdGlvbhgLIAEoCSJeChZDcmVhdGVSZXZva2VKb2JSZXF1ZXN0EiQKBXNjb3BlGAEgASgLMhUud2FyZGVuLmpvYnMudjEuU2NvcGUSDQoFZm9yY2UYAiABKAgSDwoHZHJ5X3J1bhgDIAEoCCJxChdDcmVhdGVSZXZva2VKb2JSZXNwb25zZRImCgNqb2IYASABKAsyGS53YXJkZW4uam9icy52MS5SZXZva2VKb2ISLgoHcHJldmlldxgCIAEoCzIdLndhcmRlbi5qb2JzLnYxLlJldm9rZVByZXZpZXcihgEKDVJldm9rZVByZXZpZXcSJAoFc2NvcGUYASABKAsyFS53YXJkZW4uam9icy52MS5TY29wZRIWCg50b3RhbF9hY2NvdW50cxgCIAEoAxI3CgxhdXRoX2NvbmZpZ3MYAyADKAsyIS53YXJkZW4uam9icy52MS5BdXRoQ29uZmlnUHJldmlldyLFAQoRQXV0aENvbmZpZ1ByZXZpZXcSFgoOYXV0aF9jb25maWdfaWQYASABKAkSDAoEbmFtZRgCIAEoCRISCgpwcm9qZWN0X2lkGAMgASgJEhAKCHByb3ZpZGVyGAQgASgJEg0KBXRvdGFsGAUgASgDEg4KBmFjdGl2ZRgGIAEoAxIXCg9uZWVkc19yZWNvbm5lY3QYByABKAMSDwoHcmV2b2tlZBgIIAEoAxIbChNyZXZva2VzX2F0X3Byb3ZpZGVyGAkgASgIIr8BChNHZXRSZXZva2VKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCRIqCgZmaWx0ZXIYAiABKA4yGi53YXJkZW4uam9icy52MS5JdGVtRmlsdGVyEhEKCXBhZ2Vfc2l6ZRgDIAEoBRIOCgZjdXJzb3IYBCABKAkSLwoLaXRlbV9zdGF0dXMYBSABKA4yGi53YXJkZW4uam9icy52MS5JdGVtU3RhdHVzEhgKEGV4dGVybmFsX3VzZXJfaWQYBiABKAkifgoUR2V0UmV2b2tlSm9iUmVzcG9uc2USJgoDam9iGAEgASgLMhkud2FyZGVuLmpvYnMudjEuUmV2b2tlSm9iEikKBWl0ZW1zGAIgAygLMhoud2FyZGVuLmpvYnMudjEuUmV2b2tlSXRlbRITCgtuZXh0X2N1cnNvchgDIAEoCSL7AQoVTGlzdFJldm9rZUpvYnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRIOCgZjdXJzb3IYAiABKAkSKQoGc3RhdHVzGAMgASgOMhkud2FyZGVuLmpvYnMudjEuSm9iU3RhdHVzEi0KCnNjb3BlX2tpbmQYBCABKA4yGS53YXJkZW4uam9icy52MS5TY29wZUtpbmQSMQoNY3JlYXRlZF9hZnRlchgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOY3JlYXRlZF9iZWZvcmUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlYKFkxpc3RSZXZva2VKb2JzUmVzcG9uc2USJwoEam9icxgBIAMoCzIZLndhcmRlbi5qb2JzLnYxLlJldm9rZUpvYhITCgtuZXh0X2N1cnNvchgCIAEoCSJhChVSZXRyeVJldm9rZUpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgJEhkKEWluY2x1ZGVfY2FuY2VsbGVkGAIgASgIEh0KFWNvbm5lY3RlZF9hY2NvdW50X2lkcxgDIAMoCSJAChZSZXRyeVJldm9rZUpvYlJlc3BvbnNlEiYKA2pvYhgBIAEoCzIZLndhcmRlbi5qb2JzLnYxLlJldm9rZUpvYiIoChZDYW5jZWxSZXZva2VKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCSJBChdDYW5jZWxSZXZva2VKb2JSZXNwb25zZRImCgNqb2IYASABKAsyGS53YXJkZW4uam9icy52MS5SZXZva2VKb2IiJwoVV2F0Y2hSZXZva2VKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCSJAChZXYXRjaFJldm9rZUpvYlJlc3BvbnNlEiYKA2pvYhgBIAEoCzIZLndhcmRlbi5qb2JzLnYxLlJldm9rZUpvYiIWChRHZXRQb29sU3RhdHVzUmVxdWVzdCJnCg5BdXRoQ29uZmlnTG9hZBIWCg5hdXRoX2NvbmZpZ19pZBgBIAEoCRIPCgdwZW5kaW5nGAIgASgDEhEKCWluX2ZsaWdodBgDIAEoAxIZChFjb25jdXJyZW5jeV9saW1pdBgEIAEoBSKZAQoVR2V0UG9vbFN0YXR1c1Jlc3BvbnNlEhEKCWV4ZWN1dG9ycxgBIAEoBRIPCgdwZW5kaW5nGAIgASgDEhEKCWluX2ZsaWdodBgDIAEoAxITCgtyZWRlbGl2ZXJlZBgEIAEoAxI0CgxhdXRoX2NvbmZpZ3MYBSADKAsyHi53YXJkZW4uam9icy52MS5BdXRoQ29uZmlnTG9hZCqRAQoJU2NvcGVLaW5kEhoKFlNDT1BFX0tJTkRfVU5TUEVDSUZJRUQQABISCg5TQ09QRV9LSU5EX09SRxABEhYKElNDT1BFX0tJTkRfUFJPSkVDVBACEhoKFlNDT1BFX0tJTkRfQVVUSF9DT05GSUcQAxIgChxTQ09QRV9LSU5EX0NPTk5FQ1RFRF9BQ0NPVU5UEAQqtAEKCUpvYlN0YXR1cxIaChZKT0JfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTSk9CX1NUQVRVU19QTEFOTklORxABEhYKEkpPQl9TVEFUVVNfUlVOTklORxACEhgKFEpPQl9TVEFUVVNfQ09NUExFVEVEEAMSGAoUSk9CX1NUQVRVU19DQU5DRUxMRUQQBBImCiJKT0JfU1RBVFVTX0NPTVBMRVRFRF9XSVRIX0ZBSUxVUkVTEAUqpwEKCkl0ZW1TdGF0dXMSGwoXSVRFTV9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNJVEVNX1NUQVRVU19QRU5ESU5HEAESFwoTSVRFTV9TVEFUVVNfUkVWT0tFRBACEhYKEklURU1fU1RBVFVTX0ZBSUxFRBADEhcKE0lURU1fU1RBVFVTX1NLSVBQRUQQBBIZChVJVEVNX1NUQVRVU19DQU5DRUxMRUQQBSpWCgpJdGVtRmlsdGVyEhsKF0lURU1fRklMVEVSX1VOU1BFQ0lGSUVEEAASEwoPSVRFTV9GSUxURVJfQUxMEAESFgoSSVRFTV9GSUxURVJfRkFJTEVEEAIyswUKC0pvYnNTZXJ2aWNlEmIKD0NyZWF0ZVJldm9rZUpvYhImLndhcmRlbi5qb2JzLnYxLkNyZWF0ZVJldm9rZUpvYlJlcXVlc3QaJy53YXJkZW4uam9icy52MS5DcmVhdGVSZXZva2VKb2JSZXNwb25zZRJZCgxHZXRSZXZva2VKb2ISIy53YXJkZW4uam9icy52MS5HZXRSZXZva2VKb2JSZXF1ZXN0GiQud2FyZGVuLmpvYnMudjEuR2V0UmV2b2tlSm9iUmVzcG9uc2USXwoOTGlzdFJldm9rZUpvYnMSJS53YXJkZW4uam9icy52MS5MaXN0UmV2b2tlSm9ic1JlcXVlc3QaJi53YXJkZW4uam9icy52MS5MaXN0UmV2b2tlSm9ic1Jlc3BvbnNlEl8KDlJldHJ5UmV2b2tlSm9iEiUud2FyZGVuLmpvYnMudjEuUmV0cnlSZXZva2VKb2JSZXF1ZXN0GiYud2FyZGVuLmpvYnMudjEuUmV0cnlSZXZva2VKb2JSZXNwb25zZRJiCg9DYW5jZWxSZXZva2VKb2ISJi53YXJkZW4uam9icy52MS5DYW5jZWxSZXZva2VKb2JSZXF1ZXN0Gicud2FyZGVuLmpvYnMudjEuQ2FuY2VsUmV2b2tlSm9iUmVzcG9uc2USYQoOV2F0Y2hSZXZva2VKb2ISJS53YXJkZW4uam9icy52MS5XYXRjaFJldm9rZUpvYlJlcXVlc3QaJi53YXJkZW4uam9icy52MS5XYXRjaFJldm9rZUpvYlJlc3BvbnNlMAESXAoNR2V0UG9vbFN0YXR1cxIkLndhcmRlbi5qb2JzLnYxLkdldFBvb2xTdGF0dXNSZXF1ZXN0GiUud2FyZGVuLmpvYnMudjEuR2V0UG9vbFN0YXR1c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message warden.jobs.v1.Scope
@@ -192,6 +192,30 @@ export type RevokeItem = Message<"warden.jobs.v1.RevokeItem"> & {
    * @generated from field: bool wiped_locally = 7;
    */
   wipedLocally: boolean;
+
+  /**
+   * @generated from field: string external_user_id = 8;
+   */
+  externalUserId: string;
+
+  /**
+   * @generated from field: string auth_config_id = 9;
+   */
+  authConfigId: string;
+
+  /**
+   * The job run that last worked this item.
+   *
+   * @generated from field: int32 run = 10;
+   */
+  run: number;
+
+  /**
+   * The provider's error_description (bounded, never a secret), if any.
+   *
+   * @generated from field: string error_description = 11;
+   */
+  errorDescription: string;
 };
 
 /**
@@ -216,6 +240,14 @@ export type CreateRevokeJobRequest = Message<"warden.jobs.v1.CreateRevokeJobRequ
    * @generated from field: bool force = 2;
    */
   force: boolean;
+
+  /**
+   * Preview only: no job is created and nothing is written; the response
+   * carries the preview and no job.
+   *
+   * @generated from field: bool dry_run = 3;
+   */
+  dryRun: boolean;
 };
 
 /**
@@ -230,9 +262,18 @@ export const CreateRevokeJobRequestSchema: GenMessage<CreateRevokeJobRequest> = 
  */
 export type CreateRevokeJobResponse = Message<"warden.jobs.v1.CreateRevokeJobResponse"> & {
   /**
+   * Unset for a dry run.
+   *
    * @generated from field: warden.jobs.v1.RevokeJob job = 1;
    */
   job?: RevokeJob | undefined;
+
+  /**
+   * Set for a dry run: what the job would revoke.
+   *
+   * @generated from field: warden.jobs.v1.RevokePreview preview = 2;
+   */
+  preview?: RevokePreview | undefined;
 };
 
 /**
@@ -241,6 +282,100 @@ export type CreateRevokeJobResponse = Message<"warden.jobs.v1.CreateRevokeJobRes
  */
 export const CreateRevokeJobResponseSchema: GenMessage<CreateRevokeJobResponse> = /*@__PURE__*/
   messageDesc(file_warden_jobs_v1_jobs, 5);
+
+/**
+ * What a revoke job over a scope would hit, counted now.
+ *
+ * @generated from message warden.jobs.v1.RevokePreview
+ */
+export type RevokePreview = Message<"warden.jobs.v1.RevokePreview"> & {
+  /**
+   * @generated from field: warden.jobs.v1.Scope scope = 1;
+   */
+  scope?: Scope | undefined;
+
+  /**
+   * Accounts the job would plan (every account in the scope that is not
+   * DELETED and has tokens to revoke).
+   *
+   * @generated from field: int64 total_accounts = 2;
+   */
+  totalAccounts: bigint;
+
+  /**
+   * @generated from field: repeated warden.jobs.v1.AuthConfigPreview auth_configs = 3;
+   */
+  authConfigs: AuthConfigPreview[];
+};
+
+/**
+ * Describes the message warden.jobs.v1.RevokePreview.
+ * Use `create(RevokePreviewSchema)` to create a new message.
+ */
+export const RevokePreviewSchema: GenMessage<RevokePreview> = /*@__PURE__*/
+  messageDesc(file_warden_jobs_v1_jobs, 6);
+
+/**
+ * One auth config's accounts in a preview, by status.
+ *
+ * @generated from message warden.jobs.v1.AuthConfigPreview
+ */
+export type AuthConfigPreview = Message<"warden.jobs.v1.AuthConfigPreview"> & {
+  /**
+   * @generated from field: string auth_config_id = 1;
+   */
+  authConfigId: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string project_id = 3;
+   */
+  projectId: string;
+
+  /**
+   * @generated from field: string provider = 4;
+   */
+  provider: string;
+
+  /**
+   * @generated from field: int64 total = 5;
+   */
+  total: bigint;
+
+  /**
+   * @generated from field: int64 active = 6;
+   */
+  active: bigint;
+
+  /**
+   * @generated from field: int64 needs_reconnect = 7;
+   */
+  needsReconnect: bigint;
+
+  /**
+   * @generated from field: int64 revoked = 8;
+   */
+  revoked: bigint;
+
+  /**
+   * False when the auth config has no way to revoke at the provider (its
+   * accounts would be wiped locally and SKIPPED).
+   *
+   * @generated from field: bool revokes_at_provider = 9;
+   */
+  revokesAtProvider: boolean;
+};
+
+/**
+ * Describes the message warden.jobs.v1.AuthConfigPreview.
+ * Use `create(AuthConfigPreviewSchema)` to create a new message.
+ */
+export const AuthConfigPreviewSchema: GenMessage<AuthConfigPreview> = /*@__PURE__*/
+  messageDesc(file_warden_jobs_v1_jobs, 7);
 
 /**
  * @generated from message warden.jobs.v1.GetRevokeJobRequest
@@ -265,6 +400,18 @@ export type GetRevokeJobRequest = Message<"warden.jobs.v1.GetRevokeJobRequest"> 
    * @generated from field: string cursor = 4;
    */
   cursor: string;
+
+  /**
+   * Optional ledger filters, combined with filter.
+   *
+   * @generated from field: warden.jobs.v1.ItemStatus item_status = 5;
+   */
+  itemStatus: ItemStatus;
+
+  /**
+   * @generated from field: string external_user_id = 6;
+   */
+  externalUserId: string;
 };
 
 /**
@@ -272,7 +419,7 @@ export type GetRevokeJobRequest = Message<"warden.jobs.v1.GetRevokeJobRequest"> 
  * Use `create(GetRevokeJobRequestSchema)` to create a new message.
  */
 export const GetRevokeJobRequestSchema: GenMessage<GetRevokeJobRequest> = /*@__PURE__*/
-  messageDesc(file_warden_jobs_v1_jobs, 6);
+  messageDesc(file_warden_jobs_v1_jobs, 8);
 
 /**
  * @generated from message warden.jobs.v1.GetRevokeJobResponse
@@ -299,7 +446,7 @@ export type GetRevokeJobResponse = Message<"warden.jobs.v1.GetRevokeJobResponse"
  * Use `create(GetRevokeJobResponseSchema)` to create a new message.
  */
 export const GetRevokeJobResponseSchema: GenMessage<GetRevokeJobResponse> = /*@__PURE__*/
-  messageDesc(file_warden_jobs_v1_jobs, 7);
+  messageDesc(file_warden_jobs_v1_jobs, 9);
 
 /**
  * @generated from message warden.jobs.v1.ListRevokeJobsRequest
@@ -314,6 +461,28 @@ export type ListRevokeJobsRequest = Message<"warden.jobs.v1.ListRevokeJobsReques
    * @generated from field: string cursor = 2;
    */
   cursor: string;
+
+  /**
+   * Optional filters.
+   *
+   * @generated from field: warden.jobs.v1.JobStatus status = 3;
+   */
+  status: JobStatus;
+
+  /**
+   * @generated from field: warden.jobs.v1.ScopeKind scope_kind = 4;
+   */
+  scopeKind: ScopeKind;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_after = 5;
+   */
+  createdAfter?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_before = 6;
+   */
+  createdBefore?: Timestamp | undefined;
 };
 
 /**
@@ -321,7 +490,7 @@ export type ListRevokeJobsRequest = Message<"warden.jobs.v1.ListRevokeJobsReques
  * Use `create(ListRevokeJobsRequestSchema)` to create a new message.
  */
 export const ListRevokeJobsRequestSchema: GenMessage<ListRevokeJobsRequest> = /*@__PURE__*/
-  messageDesc(file_warden_jobs_v1_jobs, 8);
+  messageDesc(file_warden_jobs_v1_jobs, 10);
 
 /**
  * @generated from message warden.jobs.v1.ListRevokeJobsResponse
@@ -343,7 +512,7 @@ export type ListRevokeJobsResponse = Message<"warden.jobs.v1.ListRevokeJobsRespo
  * Use `create(ListRevokeJobsResponseSchema)` to create a new message.
  */
 export const ListRevokeJobsResponseSchema: GenMessage<ListRevokeJobsResponse> = /*@__PURE__*/
-  messageDesc(file_warden_jobs_v1_jobs, 9);
+  messageDesc(file_warden_jobs_v1_jobs, 11);
 
 /**
  * @generated from message warden.jobs.v1.RetryRevokeJobRequest
@@ -353,6 +522,21 @@ export type RetryRevokeJobRequest = Message<"warden.jobs.v1.RetryRevokeJobReques
    * @generated from field: string job_id = 1;
    */
   jobId: string;
+
+  /**
+   * Also resume the job's CANCELLED items.
+   *
+   * @generated from field: bool include_cancelled = 2;
+   */
+  includeCancelled: boolean;
+
+  /**
+   * Retry only these items (each must be FAILED, or CANCELLED with
+   * include_cancelled); empty means every such item.
+   *
+   * @generated from field: repeated string connected_account_ids = 3;
+   */
+  connectedAccountIds: string[];
 };
 
 /**
@@ -360,7 +544,7 @@ export type RetryRevokeJobRequest = Message<"warden.jobs.v1.RetryRevokeJobReques
  * Use `create(RetryRevokeJobRequestSchema)` to create a new message.
  */
 export const RetryRevokeJobRequestSchema: GenMessage<RetryRevokeJobRequest> = /*@__PURE__*/
-  messageDesc(file_warden_jobs_v1_jobs, 10);
+  messageDesc(file_warden_jobs_v1_jobs, 12);
 
 /**
  * @generated from message warden.jobs.v1.RetryRevokeJobResponse
@@ -377,7 +561,7 @@ export type RetryRevokeJobResponse = Message<"warden.jobs.v1.RetryRevokeJobRespo
  * Use `create(RetryRevokeJobResponseSchema)` to create a new message.
  */
 export const RetryRevokeJobResponseSchema: GenMessage<RetryRevokeJobResponse> = /*@__PURE__*/
-  messageDesc(file_warden_jobs_v1_jobs, 11);
+  messageDesc(file_warden_jobs_v1_jobs, 13);
 
 /**
  * @generated from message warden.jobs.v1.CancelRevokeJobRequest
@@ -394,7 +578,7 @@ export type CancelRevokeJobRequest = Message<"warden.jobs.v1.CancelRevokeJobRequ
  * Use `create(CancelRevokeJobRequestSchema)` to create a new message.
  */
 export const CancelRevokeJobRequestSchema: GenMessage<CancelRevokeJobRequest> = /*@__PURE__*/
-  messageDesc(file_warden_jobs_v1_jobs, 12);
+  messageDesc(file_warden_jobs_v1_jobs, 14);
 
 /**
  * @generated from message warden.jobs.v1.CancelRevokeJobResponse
@@ -411,7 +595,7 @@ export type CancelRevokeJobResponse = Message<"warden.jobs.v1.CancelRevokeJobRes
  * Use `create(CancelRevokeJobResponseSchema)` to create a new message.
  */
 export const CancelRevokeJobResponseSchema: GenMessage<CancelRevokeJobResponse> = /*@__PURE__*/
-  messageDesc(file_warden_jobs_v1_jobs, 13);
+  messageDesc(file_warden_jobs_v1_jobs, 15);
 
 /**
  * @generated from message warden.jobs.v1.WatchRevokeJobRequest
@@ -428,7 +612,7 @@ export type WatchRevokeJobRequest = Message<"warden.jobs.v1.WatchRevokeJobReques
  * Use `create(WatchRevokeJobRequestSchema)` to create a new message.
  */
 export const WatchRevokeJobRequestSchema: GenMessage<WatchRevokeJobRequest> = /*@__PURE__*/
-  messageDesc(file_warden_jobs_v1_jobs, 14);
+  messageDesc(file_warden_jobs_v1_jobs, 16);
 
 /**
  * @generated from message warden.jobs.v1.WatchRevokeJobResponse
@@ -445,7 +629,7 @@ export type WatchRevokeJobResponse = Message<"warden.jobs.v1.WatchRevokeJobRespo
  * Use `create(WatchRevokeJobResponseSchema)` to create a new message.
  */
 export const WatchRevokeJobResponseSchema: GenMessage<WatchRevokeJobResponse> = /*@__PURE__*/
-  messageDesc(file_warden_jobs_v1_jobs, 15);
+  messageDesc(file_warden_jobs_v1_jobs, 17);
 
 /**
  * @generated from message warden.jobs.v1.GetPoolStatusRequest
@@ -458,7 +642,7 @@ export type GetPoolStatusRequest = Message<"warden.jobs.v1.GetPoolStatusRequest"
  * Use `create(GetPoolStatusRequestSchema)` to create a new message.
  */
 export const GetPoolStatusRequestSchema: GenMessage<GetPoolStatusRequest> = /*@__PURE__*/
-  messageDesc(file_warden_jobs_v1_jobs, 16);
+  messageDesc(file_warden_jobs_v1_jobs, 18);
 
 /**
  * @generated from message warden.jobs.v1.AuthConfigLoad
@@ -490,7 +674,7 @@ export type AuthConfigLoad = Message<"warden.jobs.v1.AuthConfigLoad"> & {
  * Use `create(AuthConfigLoadSchema)` to create a new message.
  */
 export const AuthConfigLoadSchema: GenMessage<AuthConfigLoad> = /*@__PURE__*/
-  messageDesc(file_warden_jobs_v1_jobs, 17);
+  messageDesc(file_warden_jobs_v1_jobs, 19);
 
 /**
  * @generated from message warden.jobs.v1.GetPoolStatusResponse
@@ -527,7 +711,7 @@ export type GetPoolStatusResponse = Message<"warden.jobs.v1.GetPoolStatusRespons
  * Use `create(GetPoolStatusResponseSchema)` to create a new message.
  */
 export const GetPoolStatusResponseSchema: GenMessage<GetPoolStatusResponse> = /*@__PURE__*/
-  messageDesc(file_warden_jobs_v1_jobs, 18);
+  messageDesc(file_warden_jobs_v1_jobs, 20);
 
 /**
  * @generated from enum warden.jobs.v1.ScopeKind
@@ -593,6 +777,14 @@ export enum JobStatus {
    * @generated from enum value: JOB_STATUS_CANCELLED = 4;
    */
   CANCELLED = 4,
+
+  /**
+   * Final: every item is final and at least one FAILED. COMPLETED means
+   * nothing failed.
+   *
+   * @generated from enum value: JOB_STATUS_COMPLETED_WITH_FAILURES = 5;
+   */
+  COMPLETED_WITH_FAILURES = 5,
 }
 
 /**
@@ -703,7 +895,8 @@ export const JobsService: GenService<{
     output: typeof ListRevokeJobsResponseSchema;
   },
   /**
-   * Starts a new run over the failed items only.
+   * Starts a new run over the failed items (and, with include_cancelled, the
+   * cancelled ones; with connected_account_ids, only those items).
    *
    * @generated from rpc warden.jobs.v1.JobsService.RetryRevokeJob
    */

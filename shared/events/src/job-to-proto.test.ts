@@ -49,6 +49,14 @@ describe("jobToProto", () => {
       ["cancelled", JobStatus.CANCELLED],
     ];
     for (const [column, status] of statuses)
-      expect(jobToProto(jobRow({ status: column })).status).toBe(status);
+      expect(jobToProto(jobRow({ status: column, failed: 0 })).status).toBe(status);
+  });
+
+  it("a completed job with failed items reads COMPLETED_WITH_FAILURES, and COMPLETED once none failed", () => {
+    expect(jobToProto(jobRow({ status: "completed", failed: 408 })).status).toBe(
+      JobStatus.COMPLETED_WITH_FAILURES,
+    );
+    expect(jobToProto(jobRow({ status: "completed", failed: 0 })).status).toBe(JobStatus.COMPLETED);
+    expect(jobToProto(jobRow({ status: "cancelled", failed: 3 })).status).toBe(JobStatus.CANCELLED);
   });
 });

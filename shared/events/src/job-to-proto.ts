@@ -23,12 +23,21 @@ export const JOB_STATUS_TO_PROTO: Record<JobStatusColumn, JobStatus> = {
   cancelled: JobStatus.CANCELLED,
 };
 
+/**
+ * A job's wire status. COMPLETED_WITH_FAILURES is derived rather than stored: a completed run
+ * with failed items reads so, and a retry that fixes them makes it read COMPLETED again.
+ */
+export function jobStatusToProto(row: Pick<RevokeJobRow, "status" | "failed">): JobStatus {
+  if (row.status === "completed" && Number(row.failed) > 0) return JobStatus.COMPLETED_WITH_FAILURES;
+  return JOB_STATUS_TO_PROTO[row.status];
+}
+
 /** Revoke job row → warden.jobs.v1.RevokeJob (every counter, ids, timestamps; project_id "" for an org scope). */
 export function jobToProto(row: RevokeJobRow): RevokeJob {
   return create(RevokeJobSchema, {
     id: row.id,
     scope: { kind: SCOPE_KIND_TO_PROTO[row.scope_kind], id: row.scope_id },
-    status: JOB_STATUS_TO_PROTO[row.status],
+    status: jobStatusToProto(row),
     run: row.run,
     force: row.force,
     counts: {

@@ -9,6 +9,7 @@ export type {
   ConnectedAccountUpdate,
   ClientAuthColumn,
   ResponseStyleColumn,
+  RevokeMethodColumn,
   AccountStatusColumn,
 } from "./tables/accounts.table.js";
 export type {

@@ -1,6 +1,7 @@
 export { parseProviderUrl, isLoopbackHost, isForbiddenHost } from "./provider-url.js";
 export type {
   ClientAuthMethod,
+  ProviderResponseStyle,
   OAuthClientCredentials,
   ClientAuthentication,
 } from "./client-authentication.js";

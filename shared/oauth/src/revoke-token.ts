@@ -1,6 +1,10 @@
 import { EventEmitter } from "node:events";
 import { Agent, request as undiciRequest } from "undici";
-import { clientAuthentication, type OAuthClientCredentials } from "./client-authentication.js";
+import {
+  clientAuthentication,
+  type OAuthClientCredentials,
+  type ProviderResponseStyle,
+} from "./client-authentication.js";
 import { classifyRevokeAnswer, type RevokeOutcome } from "./revoke-response.js";
 
 /**
@@ -34,7 +38,7 @@ export interface RevokeTokenRequest {
   token: string;
   tokenTypeHint: "refresh_token" | "access_token";
   client: OAuthClientCredentials;
-  responseStyle: "rfc6749" | "slack";
+  responseStyle: ProviderResponseStyle;
   timeoutMs: number;
   agents: RevokeAgents;
 }

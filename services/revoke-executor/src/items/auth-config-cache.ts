@@ -1,5 +1,5 @@
 import { clientSecretAssociatedData, type Keyring } from "@warden/crypto";
-import type { Database } from "@warden/db";
+import type { Database, ResponseStyleColumn } from "@warden/db";
 import type { OAuthClientCredentials } from "@warden/oauth";
 import type { Kysely } from "kysely";
 import { findRevokeAuthConfig } from "../repositories/auth-configs.repository.js";
@@ -9,7 +9,7 @@ export interface RevokeClient {
   authConfigId: string;
   revokeUrl: string | null;
   credentials: OAuthClientCredentials;
-  responseStyle: "rfc6749" | "slack";
+  responseStyle: ResponseStyleColumn;
 }
 
 /** Per-process cache of revoke clients. */

@@ -105,7 +105,9 @@ function resolveCommand(words: string[]): {
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
-    const { leading, rest: words } = splitLeadingGlobals(argv);
+    // `pnpm … start -- <args>` and `npm run … -- <args>` hand the separator on to the script.
+    const args = argv[0] === "--" ? argv.slice(1) : argv;
+    const { leading, rest: words } = splitLeadingGlobals(args);
     const leadingValues = parseOptions(leading, GLOBAL_OPTIONS).values;
     if (words.length === 0 || words[0] === "help") {
       io.stdout.write(mainHelp());

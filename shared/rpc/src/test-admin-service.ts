@@ -8,13 +8,18 @@ import { OrgSchema, type AdminService } from "@warden/proto/admin/v1";
  * name: "dup" → ALREADY_EXISTS with the existing org as detail, "boom" → an
  * unknown error with a secret in its message, "slow" → answers after 300 ms,
  * "hang" → waits until the call is cancelled; anything else succeeds.
+ * `onCall` hears of each call as its handler starts, so a test can wait until
+ * a call is really in flight instead of sleeping and hoping.
  */
-export function createFakeAdminService(): ServiceImpl<typeof AdminService> {
+export function createFakeAdminService(
+  options: { onCall?: (name: string) => void } = {},
+): ServiceImpl<typeof AdminService> {
   const unused = () => {
     throw new Error("not used by these tests");
   };
   return {
     async createOrg(request, context) {
+      options.onCall?.(request.name);
       switch (request.name) {
         case "dup":
           throw alreadyExists("org dup exists", [

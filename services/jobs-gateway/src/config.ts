@@ -1,4 +1,4 @@
-import { baseVariables, parseConfig, portVariable } from "@warden/config";
+import { baseVariables, dbPoolSizeVariable, parseConfig, portVariable } from "@warden/config";
 import { z } from "zod";
 
 const gatewaySchema = z.object({
@@ -7,6 +7,7 @@ const gatewaySchema = z.object({
   WARDEN_ENCRYPTION_KEYS: z.string().optional(),
   WARDEN_GATEWAY_PORT: portVariable(7070),
   WARDEN_PROBE_PORT: portVariable(9470),
+  WARDEN_DB_POOL_SIZE: dbPoolSizeVariable(8),
   /** Comma-separated browser origins for CORS; unset allows any origin (the dashboard is same-origin). */
   WARDEN_CORS_ORIGINS: z
     .string()

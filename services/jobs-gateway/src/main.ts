@@ -17,7 +17,12 @@ const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
 if (!config.WARDEN_ADMIN_KEY) logger.warn("WARDEN_ADMIN_KEY is not set: AdminService refuses every call");
 
-const infrastructure = await openInfrastructure({ service: SERVICE, config, logger });
+const infrastructure = await openInfrastructure({
+  service: SERVICE,
+  config,
+  logger,
+  maxDbConnections: config.WARDEN_DB_POOL_SIZE,
+});
 const { database, redis, bus } = infrastructure;
 const namespace = config.WARDEN_NAMESPACE;
 const registry = createMetricsRegistry(SERVICE);

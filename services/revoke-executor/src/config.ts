@@ -1,4 +1,10 @@
-import { baseVariables, millisecondsVariable, parseConfig, portVariable } from "@warden/config";
+import {
+  baseVariables,
+  dbPoolSizeVariable,
+  millisecondsVariable,
+  parseConfig,
+  portVariable,
+} from "@warden/config";
 import { z } from "zod";
 import type { ExecutorSettings } from "./revoke-executor.js";
 
@@ -24,7 +30,7 @@ const executorSchema = z
     WARDEN_REVOKE_PLAN_BATCH: positive(5_000),
     WARDEN_REVOKE_LEDGER_BATCH: positive(500),
     WARDEN_SHUTDOWN_GRACE_MS: millisecondsVariable(20_000),
-    WARDEN_DB_POOL_SIZE: positive(16),
+    WARDEN_DB_POOL_SIZE: dbPoolSizeVariable(10),
   })
   .refine((c) => c.WARDEN_REVOKE_PER_AUTH_CONFIG <= c.WARDEN_REVOKE_MAX_IN_FLIGHT, {
     path: ["WARDEN_REVOKE_PER_AUTH_CONFIG"],

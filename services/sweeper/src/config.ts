@@ -1,4 +1,10 @@
-import { baseVariables, millisecondsVariable, parseConfig, portVariable } from "@warden/config";
+import {
+  baseVariables,
+  dbPoolSizeVariable,
+  millisecondsVariable,
+  parseConfig,
+  portVariable,
+} from "@warden/config";
 import { z } from "zod";
 
 const MINUTE = 60_000;
@@ -43,6 +49,7 @@ const sweeperSchema = z
     WARDEN_ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
     WARDEN_SWEEPER_PORT: portVariable(7072),
     WARDEN_PROBE_PORT: portVariable(9473),
+    WARDEN_DB_POOL_SIZE: dbPoolSizeVariable(5),
     /** This replica's name as lease owner / leader; default host:pid. */
     WARDEN_SWEEPER_INSTANCE_ID: z
       .string()

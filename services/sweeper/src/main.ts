@@ -25,7 +25,12 @@ const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 if (!config.WARDEN_ADMIN_KEY) logger.warn("WARDEN_ADMIN_KEY is not set: SweeperService refuses every call");
 const instanceId = config.WARDEN_SWEEPER_INSTANCE_ID ?? `${hostname()}-${process.pid}`;
 
-const infrastructure = await openInfrastructure({ service: SERVICE, config, logger });
+const infrastructure = await openInfrastructure({
+  service: SERVICE,
+  config,
+  logger,
+  maxDbConnections: config.WARDEN_DB_POOL_SIZE,
+});
 const { database, redis, bus } = infrastructure;
 // Leases live in Redis: the first slot attempts must not race the connection.
 await waitForRedis(redis, 30_000);

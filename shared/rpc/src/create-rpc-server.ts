@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
@@ -87,6 +88,9 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
   // Aborted only when the grace period runs out: becomes every handler's
   // context.signal abort, so downstream calls are cancelled then, not earlier.
   const forced = new AbortController();
+  // Connect links every in-flight call's signal to `forced` (one listener per call, removed when
+  // it ends) and handlers may watch `draining`: more than ten at once is normal load, not a leak.
+  setMaxListeners(0, forced.signal, draining.signal);
   const inflight = createInflightRequests();
   const sockets = new Set<net.Socket>();
   const http1Sockets = new Set<net.Socket>();

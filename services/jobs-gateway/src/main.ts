@@ -7,7 +7,7 @@ import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { createHealthReporter } from "@warden/rpc";
-import { loadGatewayConfig } from "./config.js";
+import { loadGatewayConfig, publicUrlOf } from "./config.js";
 import { createStartOrJoinRevokeJob } from "./handlers/revoke-job-starter.js";
 import { buildServer } from "./server.js";
 
@@ -36,6 +36,7 @@ const server = buildServer({
   logger,
   bus,
   namespace,
+  publicUrl: publicUrlOf(config),
   startOrJoinRevokeJob: createStartOrJoinRevokeJob({ db: database.db, logger, bus, namespace }),
   registry,
   health,

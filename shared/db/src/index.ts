@@ -43,6 +43,12 @@ export type {
   SweeperTaskRunRow,
   SweeperRunOutcomeColumn,
 } from "./tables/leases.table.js";
+export type {
+  ConnectSessionsTable,
+  ConnectSessionRow,
+  NewConnectSessionRow,
+  ConnectSessionStatusColumn,
+} from "./tables/connect.table.js";
 export type { DatabaseOptions, DatabaseHandle } from "./create-database.js";
 export { createDatabase } from "./create-database.js";
 export { migrateToLatest, dropNamespaceSchema } from "./migrate.js";

@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   apiKey: "key",
   orgJob: "oj",
   projectJob: "pj",
+  connectSession: "cs",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -21,3 +21,7 @@ export type {
 export { classifyRefreshAnswer } from "./refresh-response.js";
 export type { RefreshTokenGrantRequest } from "./refresh-token-grant.js";
 export { requestRefreshTokenGrant } from "./refresh-token-grant.js";
+export type { AuthorizationCodeGrantRequest } from "./authorization-code-grant.js";
+export { requestAuthorizationCodeGrant } from "./authorization-code-grant.js";
+export type { PkcePair } from "./pkce.js";
+export { createOAuthState, createPkcePair, hashOAuthState, pkceChallengeOf } from "./pkce.js";

@@ -4,6 +4,7 @@ import type { Command, CommandGroup, OptionsConfig, OptionValues } from "./comma
 import { accountCommands } from "./commands/accounts.js";
 import { adminCommands } from "./commands/admin.js";
 import { authConfigCommands } from "./commands/auth-configs.js";
+import { connectCommand } from "./commands/connect.js";
 import { jobCommands } from "./commands/jobs.js";
 import { leaseCommands } from "./commands/leases.js";
 import { revokeCommand } from "./commands/revoke.js";
@@ -15,6 +16,7 @@ const GROUPS: CommandGroup[] = [
   adminCommands,
   authConfigCommands,
   accountCommands,
+  connectCommand,
   revokeCommand,
   jobCommands,
   tokenCommands,
@@ -138,8 +140,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError(
         `no key: pass --key or set ${command.keyKind === "admin" ? "WARDEN_ADMIN_KEY" : "WARDEN_API_KEY"}`,
       );
+    const gatewayUrl =
+      (values.gateway as string | undefined) ?? env.WARDEN_GATEWAY_URL ?? DEFAULT_GATEWAY_URL;
     const clients = createRpcClients({
-      gatewayUrl: (values.gateway as string | undefined) ?? env.WARDEN_GATEWAY_URL ?? DEFAULT_GATEWAY_URL,
+      gatewayUrl,
       tokensUrl: (values.tokens as string | undefined) ?? env.WARDEN_TOKENS_URL ?? DEFAULT_TOKENS_URL,
       key,
     });
@@ -149,6 +153,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       positionals: parsed.positionals,
       json: values.json === true,
       clients,
+      gatewayUrl,
     });
     return code ?? EXIT.ok;
   } catch (error) {

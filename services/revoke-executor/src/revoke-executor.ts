@@ -23,6 +23,7 @@ import { createFairScheduler, type FairScheduler } from "./fair-scheduler.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { createAuthConfigCache } from "./items/auth-config-cache.js";
 import { createJobLiveness } from "./items/job-liveness.js";
+import { createPendingRecheck } from "./items/pending-recheck.js";
 import { processItem, type ItemSettings } from "./items/process-item.js";
 import { createJobEvents } from "./job-events.js";
 import { createLedgerWriter } from "./ledger/ledger-writer.js";
@@ -61,6 +62,13 @@ export interface ExecutorSettings extends ItemSettings {
   activeJobsRefreshMs: number;
   itemAckWaitMs: number;
   itemMaxAckPending: number;
+  /**
+   * Item messages one job's loop fetches at most at once, and only into free
+   * handler slots: a message pulled ahead of its handler would wait in the
+   * client's buffer, where nothing extends its ack wait, and be redelivered to
+   * another executor (see runConsumer's pullOnlyFreeSlots).
+   */
+  itemPullBatch: number;
 }
 
 /** Defaults matching the config schema, for tests and benchmarks. */
@@ -82,6 +90,7 @@ export const DEFAULT_EXECUTOR_SETTINGS: ExecutorSettings = {
   activeJobsRefreshMs: 500,
   itemAckWaitMs: 15_000,
   itemMaxAckPending: 4_096,
+  itemPullBatch: 256,
   maxAttempts: 8,
   requestTimeoutMs: 10_000,
   retryBaseMs: 1_000,
@@ -162,6 +171,11 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
   const itemDeps = {
     loadContext: (key: ItemKey) => contexts.load(key),
     isJobLive: (jobId: string) => liveness.isLive(jobId),
+    isStillPending: createPendingRecheck({
+      db,
+      concurrency: settings.contextConcurrency,
+      maxBatch: settings.ledgerBatch,
+    }),
     authConfigs: createAuthConfigCache({ db, keyring: deps.keyring, ttlMs: 5_000 }),
     keyring: deps.keyring,
     scheduler,
@@ -212,6 +226,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     logger,
     ensureJobConsumer: ensureConsumer,
     perJobConcurrency: settings.perJobConcurrency,
+    pullBatch: settings.itemPullBatch,
     refreshMs: settings.activeJobsRefreshMs,
     sweepMs: 30_000,
     handle: async (item, deliveryCount, jobSignal) => {

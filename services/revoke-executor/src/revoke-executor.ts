@@ -22,6 +22,7 @@ import { ensureJobConsumer } from "./consumers/job-consumer.js";
 import { createFairScheduler, type FairScheduler } from "./fair-scheduler.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { createAuthConfigCache } from "./items/auth-config-cache.js";
+import { createConnectionEpochs } from "./items/connection-epochs.js";
 import { createJobLiveness } from "./items/job-liveness.js";
 import { createPendingRecheck } from "./items/pending-recheck.js";
 import { processItem, type ItemSettings } from "./items/process-item.js";
@@ -186,6 +187,8 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     logger,
   };
 
+  const epochs = createConnectionEpochs(bus.nc, logger);
+
   const planStopping = new AbortController();
   const planner = runConsumer({
     js: bus.js,
@@ -239,8 +242,9 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
         await current.catch(() => undefined);
         return { kind: "ack" };
       }
-      // The job's own signal: a cancel stops items still queued for a provider slot.
-      const work = processItem({ ...itemDeps, signal: jobSignal }, item);
+      // The job's own signal: a cancel stops items still queued for a provider slot; so does a
+      // NATS disconnect (see connection-epochs.ts).
+      const work = processItem({ ...itemDeps, signal: epochs.signalFor(jobSignal) }, item);
       inFlightItems.set(key, work);
       try {
         return await work;
@@ -286,6 +290,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
       cancellations.unsubscribe();
       await Promise.all([planner, items.stop()]);
       events.stop();
+      epochs.stop();
       liveness.stop();
       await heartbeat.stop();
       await itemDeps.agents.close();

@@ -8,6 +8,7 @@ import type { LedgerOutcome } from "../ledger/ledger-outcome.js";
 import type { LedgerWriter } from "../ledger/ledger-writer.js";
 import type { ItemContext, ItemKey } from "../repositories/item-context.repository.js";
 import type { AuthConfigCache, RevokeClient } from "./auth-config-cache.js";
+import type { PendingRecheck } from "./pending-recheck.js";
 import { retryDelayMs } from "./retry-delay.js";
 
 /** Tunables of per-item work. */
@@ -22,6 +23,8 @@ export interface ProcessItemDeps {
   loadContext: (key: ItemKey) => Promise<ItemContext | undefined>;
   /** True while the job is planning or running (from a recent read); asked right before the provider call. */
   isJobLive: (jobId: string) => boolean | Promise<boolean>;
+  /** True while the item is still pending in its run, read from the ledger; asked right before the provider call. */
+  isStillPending: PendingRecheck;
   authConfigs: AuthConfigCache;
   keyring: Keyring;
   scheduler: FairScheduler;
@@ -37,7 +40,9 @@ const ACK: WorkOutcome = { kind: "ack" };
 
 /**
  * Handles one delivery of a work item: skips it (ack) unless it is still
- * pending in this run of a live job; otherwise revokes at the provider and
+ * pending in this run of a live job, both when it arrives and again once it
+ * holds a provider slot (so an item settled meanwhile never reaches the
+ * provider a second time); otherwise revokes at the provider and
  * resolves only after the outcome is committed to the ledger, with `ack` for a
  * final status and `nak` with the back-off delay for a retry.
  */
@@ -49,13 +54,14 @@ export async function processItem(deps: ProcessItemDeps, item: RevokeWorkItem): 
 
   const decided = await decide(deps, context);
   if (decided === "handed_back") return { kind: "nak" };
-  if (decided === "job_stopped") return ACK;
+  if (decided === "job_stopped" || decided === "already_settled") return ACK;
   const changed = await deps.ledger.write(decided.outcome);
   if (decided.outcome.kind === "retry" && changed) return { kind: "nak", delayMs: decided.delayMs };
   return ACK;
 }
 
-type Decision = { outcome: LedgerOutcome; delayMs?: number } | "handed_back" | "job_stopped";
+type Decision =
+  { outcome: LedgerOutcome; delayMs?: number } | "handed_back" | "job_stopped" | "already_settled";
 
 async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Decision> {
   const attempts = context.attempts + 1;
@@ -114,6 +120,11 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
     // so it costs no round trip while the slot is held.
     const live = deps.isJobLive(context.jobId);
     if (!(typeof live === "boolean" ? live : await live)) return "job_stopped";
+    // The ledger read above may be seconds old by now (see pending-recheck.ts).
+    if (
+      !(await deps.isStillPending({ jobId: context.jobId, accountId: context.accountId, run: context.run }))
+    )
+      return "already_settled";
     answer = await revokeToken({
       revokeUrl: client.revokeUrl,
       token,

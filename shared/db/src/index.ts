@@ -42,6 +42,7 @@ export type {
   SweeperTaskRunRow,
   SweeperRunOutcomeColumn,
 } from "./tables/leases.table.js";
+export type { OutboxEventsTable, OutboxEventRow, NewOutboxEventRow } from "./tables/outbox.table.js";
 export type { DatabaseOptions, DatabaseHandle } from "./create-database.js";
 export { createDatabase } from "./create-database.js";
 export { migrateToLatest, dropNamespaceSchema } from "./migrate.js";

@@ -51,6 +51,7 @@ describe("outbox event builders", () => {
     const lease = leaseRow();
     const event = leaseOutboxEvent(names, lease, "expired", new Date("2026-11-22T12:00:01Z"));
     expect(event.subject).toBe(`warden.events.lease.${lease.id}.expired`);
+    expect(event.eventId).toBe("lease:ls_1:expired");
     expect(fromBinary(LeaseEventSchema, event.payload).eventId).toBe(event.eventId);
     expect(Buffer.from(event.payload).includes(Buffer.from(lease.token_hash))).toBe(false);
   });

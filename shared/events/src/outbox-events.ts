@@ -67,7 +67,11 @@ export function accountOutboxEvent(
   });
 }
 
-/** A lease event for the outbox: the lease as callers see it at `occurredAt`, never its token or hash. */
+/**
+ * A lease event for the outbox: the lease as callers see it at `occurredAt`,
+ * never its token or hash. A lease reaches each state at most once, so its id
+ * is `lease:<id>:<kind>` and two writers of the same fact dedupe.
+ */
 export function leaseOutboxEvent(
   names: BusNames,
   lease: VisibleLeaseRow,
@@ -78,5 +82,6 @@ export function leaseOutboxEvent(
     names.subjects.leaseEvent(lease.id, kind),
     LeaseEventSchema,
     leaseEventOf(lease, occurredAt),
+    `lease:${lease.id}:${kind}`,
   );
 }

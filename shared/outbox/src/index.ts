@@ -7,3 +7,4 @@ export { relayOutboxBatch } from "./relay-outbox-batch.js";
 export type { OutboxRelay, OutboxRelayDeps, OutboxRelaySettings } from "./outbox-relay.js";
 export { DEFAULT_OUTBOX_RELAY_SETTINGS, startOutboxRelay } from "./outbox-relay.js";
 export { registerOutboxMetrics } from "./outbox-metrics.js";
+export { startServiceRelay } from "./start-service-relay.js";

@@ -5,6 +5,7 @@ import { loadKeyring } from "@warden/crypto";
 import { CursorCodec } from "@warden/db";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
+import { startServiceRelay } from "@warden/outbox";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { createHealthReporter } from "@warden/rpc";
 import { loadGatewayConfig, publicUrlOf } from "./config.js";
@@ -27,6 +28,8 @@ const { database, redis, bus } = infrastructure;
 const namespace = config.WARDEN_NAMESPACE;
 const registry = createMetricsRegistry(SERVICE);
 const health = createHealthReporter();
+// Publishes the job and lease events the RPCs commit to the outbox (DESIGN §8).
+const relay = startServiceRelay({ database, bus, logger, registry });
 
 const server = buildServer({
   db: database.db,
@@ -60,6 +63,8 @@ logger.info({ port, probePort: probes.port, namespace: config.WARDEN_NAMESPACE }
 onShutdownSignal(logger, () => [
   { name: "mark unready", run: () => probes.setShuttingDown() },
   { name: "drain rpc", run: () => server.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
+  // After the last RPC's commit, so its events go out now rather than from another replica.
+  { name: "drain the outbox", run: () => relay.stop(config.WARDEN_SHUTDOWN_GRACE_MS) },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
 ]);

@@ -8,6 +8,7 @@ import { busNames, connectBus, ensureStreams } from "@warden/bus";
 import { Keyring } from "@warden/crypto";
 import { createDatabase, CursorCodec, dropNamespaceSchema, migrateToLatest } from "@warden/db";
 import { createLogger } from "@warden/logger";
+import { startServiceRelay } from "@warden/outbox";
 import { createRedis, waitForRedis } from "@warden/redis";
 import { createHealthReporter } from "@warden/rpc";
 import { freePort, testNamespace } from "@warden/testkit";
@@ -72,6 +73,8 @@ export async function startTestGateway(
     authenticate: createAuthenticator({ db: database.db, adminKey, apiKeyCacheMs: 0 }),
   });
   await server.listen(port, "127.0.0.1");
+  // As in main.ts: the RPCs' events reach NATS through the outbox relay.
+  const relay = startServiceRelay({ database, bus, logger });
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -81,6 +84,7 @@ export async function startTestGateway(
     logLines,
     async close() {
       await server.close(1000);
+      await relay.stop(1000);
       await dropNamespaceSchema(database.db, namespace);
       await database.close();
       redis.disconnect();

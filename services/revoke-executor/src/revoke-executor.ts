@@ -131,7 +131,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     globalLimit: settings.globalInFlight,
     perAuthConfigLimit: settings.perAuthConfigLimit,
   });
-  const events = createJobEvents({ bus, names, logger, progressIntervalMs: settings.progressIntervalMs });
+  const events = createJobEvents({ db, names, logger, progressIntervalMs: settings.progressIntervalMs });
   const consumerSettings = { ackWaitMs: settings.itemAckWaitMs, maxAckPending: settings.itemMaxAckPending };
   const ensureConsumer = (jobId: string) => ensureJobConsumer(bus.jsm, names, jobId, consumerSettings);
   // Set once the item consumers start; batches commit only after that.
@@ -150,6 +150,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     maxWaitMs: settings.ledgerWaitMs,
     concurrency: settings.ledgerConcurrency,
     retryForMs: settings.ledgerRetryForMs,
+    eventsOf: (batch) => events.eventsOf(batch),
     afterCommit: (batch) => {
       events.afterCommit(batch);
       for (const job of batch.completedJobs) {

@@ -65,7 +65,7 @@ async function connectWith(externalUserId: string, finish: (state: string) => Re
   const authorizeUrl = await waitFor(() => /^(http\S+)$/m.exec(stdout.text())?.[1], {
     message: "warden connect to print the authorize URL",
   });
-  const state = new URL(authorizeUrl).searchParams.get("state")!;
+  const state = new URL(authorizeUrl!).searchParams.get("state")!;
   await fetch(`${gateway.url}/oauth/callback?${new URLSearchParams(finish(state))}`, { redirect: "manual" });
   return running;
 }

@@ -1,6 +1,7 @@
 import type { AuthConfigsTable, ConnectedAccountsTable } from "./tables/accounts.table.js";
 import type { ConnectSessionsTable } from "./tables/connect.table.js";
 import type { LeasesTable, SweeperTaskRunsTable, SweeperTasksTable } from "./tables/leases.table.js";
+import type { OutboxEventsTable } from "./tables/outbox.table.js";
 import type { RevokeItemsTable, RevokeJobsTable } from "./tables/revoke.table.js";
 import type { ApiKeysTable, OrgsTable, ProjectsTable } from "./tables/tenancy.table.js";
 
@@ -17,4 +18,5 @@ export interface Database {
   sweeper_tasks: SweeperTasksTable;
   sweeper_task_runs: SweeperTaskRunsTable;
   connect_sessions: ConnectSessionsTable;
+  outbox_events: OutboxEventsTable;
 }

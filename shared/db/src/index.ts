@@ -49,6 +49,7 @@ export type {
   NewConnectSessionRow,
   ConnectSessionStatusColumn,
 } from "./tables/connect.table.js";
+export type { OutboxEventsTable, OutboxEventRow, NewOutboxEventRow } from "./tables/outbox.table.js";
 export type { DatabaseOptions, DatabaseHandle } from "./create-database.js";
 export { createDatabase } from "./create-database.js";
 export { migrateToLatest, dropNamespaceSchema } from "./migrate.js";

@@ -72,7 +72,9 @@ export function createJobCommandHandlers(
               throw alreadyExists(`revoke job ${id} is still ${locked.status}`, jobDetail(locked));
             }
             await checkRetrySelection(trx, locked, selection);
-            return retryLockedJob(trx, id, now(), selection);
+            const retried = await retryLockedJob(trx, id, now(), selection);
+            await publisher.enqueueJobEvent(trx, retried, "progress");
+            return retried;
           }),
         );
       } catch (error) {
@@ -84,7 +86,6 @@ export function createJobCommandHandlers(
       }
       logger.info({ jobId: id, run: job.run, items: job.pending }, "revoke job retry started");
       await publisher.publishPlan(job);
-      await publisher.publishJobEvent(job, "progress");
       return create(RetryRevokeJobResponseSchema, { job: jobToProto(job) });
     },
 
@@ -101,11 +102,12 @@ export function createJobCommandHandlers(
           if (isTerminalJobStatus(locked.status)) {
             throw failedPrecondition(`revoke job ${id} is already ${locked.status}`, jobDetail(locked));
           }
-          return cancelLockedJob(trx, id, now());
+          const cancelled = await cancelLockedJob(trx, id, now());
+          await publisher.enqueueJobEvent(trx, cancelled, "cancelled");
+          return cancelled;
         }),
       );
       logger.info({ jobId: id, cancelled: job.cancelled }, "revoke job cancelled");
-      await publisher.publishJobEvent(job, "cancelled");
       return create(CancelRevokeJobResponseSchema, { job: jobToProto(job) });
     },
   };

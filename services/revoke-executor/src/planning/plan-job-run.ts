@@ -70,7 +70,7 @@ export async function planJobRun(deps: PlannerDeps, plan: RevokePlan): Promise<W
     }
   }
 
-  const { job: finished, completedNow } = await finishPlanning(db, job.id, plan.run);
+  const { job: finished, completedNow } = await finishPlanning(db, deps.names, job.id, plan.run);
   logger.info(
     {
       jobId: job.id,
@@ -83,7 +83,7 @@ export async function planJobRun(deps: PlannerDeps, plan: RevokePlan): Promise<W
     "planned revoke job",
   );
   if (finished !== undefined) {
-    if (completedNow) await deps.events.completed(finished);
+    if (completedNow) deps.events.finished(finished);
     else deps.events.progress(finished);
   }
   return { kind: "ack" };

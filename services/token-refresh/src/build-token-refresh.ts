@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { Bus } from "@warden/bus";
 import { busNames } from "@warden/bus";
 import type { Keyring } from "@warden/crypto";
@@ -53,6 +54,7 @@ export function buildTokenRefreshDeps(options: {
     keyring,
     logger,
     metrics,
+    replica: `${hostname()}:${process.pid}`,
     lock: createRedisRefreshLock(redis, settings.WARDEN_REFRESH_LOCK_TTL_MS),
     events: createRefreshEvents(bus, names, logger),
     namespace: settings.WARDEN_NAMESPACE,

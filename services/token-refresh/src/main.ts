@@ -81,7 +81,22 @@ onShutdownSignal(logger, () => [
       await consumer;
     },
   },
-  { name: "drain rpc", run: () => server.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
+  {
+    // A leader killed between the provider's answer and its write loses a
+    // rotated refresh token (the account ends rotation_lost), so no pool may
+    // close under one: new provider calls are refused (callers retry on another
+    // replica) while every call in flight finishes and its answer is written.
+    // The wait is bounded by the provider deadline; past it, the process exits
+    // and the next leader finds the attempt recorded.
+    name: "drain rpc and write in-flight refresh answers",
+    run: async () => {
+      const [unwritten] = await Promise.all([
+        deps.coordinator.drain(config.WARDEN_PROVIDER_TIMEOUT_MS + config.WARDEN_SHUTDOWN_GRACE_MS),
+        server.close(config.WARDEN_SHUTDOWN_GRACE_MS),
+      ]);
+      if (unwritten > 0) logger.error({ unwritten }, "exiting with refresh answers not yet written");
+    },
+  },
   { name: "stop cache invalidation", run: () => deps.close() },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },

@@ -152,7 +152,7 @@ describe("refresh attempts", () => {
     const event = await waitFor(() => events.find((e) => e.subject.endsWith(`${id}.needs_reconnect`)), {
       message: "the needs_reconnect event",
     });
-    expect(event.event).toMatchObject({
+    expect(event!.event).toMatchObject({
       accountId: id,
       statusReason: "rotation_lost",
       errorCode: "invalid_grant",

@@ -3,6 +3,7 @@
 import { createAuthenticator } from "@warden/auth";
 import { busNames } from "@warden/bus";
 import { loadKeyring } from "@warden/crypto";
+import { createDatabase } from "@warden/db";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
@@ -13,6 +14,8 @@ import { runRefreshDueConsumer } from "./consumers/refresh-due-consumer.js";
 import { buildServer } from "./server.js";
 
 const SERVICE = "token-refresh";
+// Each answer write is one short statement; a few connections carry hundreds a second.
+const ANSWER_POOL_SIZE = 3;
 const config = loadTokenRefreshConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
@@ -24,12 +27,20 @@ const infrastructure = await openInfrastructure({
   maxDbConnections: config.WARDEN_DB_POOL_SIZE,
 });
 const { database, redis, bus } = infrastructure;
+// Leaders write their answers through connections no read waits for: a rotated
+// refresh token exists only in this process until that write commits.
+const answerDatabase = createDatabase({
+  url: config.DATABASE_URL,
+  namespace: config.WARDEN_NAMESPACE,
+  maxConnections: ANSWER_POOL_SIZE,
+});
 const registry = createMetricsRegistry(SERVICE);
 const health = createHealthReporter();
 
 const deps = buildTokenRefreshDeps({
   settings: config,
   db: database.db,
+  answerDb: answerDatabase.db,
   redis,
   bus,
   keyring,
@@ -98,6 +109,7 @@ onShutdownSignal(logger, () => [
     },
   },
   { name: "stop cache invalidation", run: () => deps.close() },
+  { name: "close answer pool", run: () => answerDatabase.close() },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
 ]);

@@ -31,7 +31,7 @@ export async function startReplicaProcess(
     },
   });
   try {
-    await child.waitForReady(`http://127.0.0.1:${probePort}/readyz`, 90_000);
+    await child.waitForReady(`http://127.0.0.1:${probePort}/readyz`, 300_000);
   } catch (error) {
     child.kill("SIGKILL");
     throw error;

@@ -35,9 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(children.map((p) => p.stop()));
   const logs = children.flatMap((p) => p.logs()).join("\n");
-  (await import("node:fs")).writeFileSync(
-    children.flatMap((p) => p.logs().map((l) => `[${p.name}] ${l}`)).join("\n"),
-  );
   for (const secret of secrets) expect(logs).not.toContain(secret);
   const bodies = receiver.requests.map((r) => r.body).join("\n");
   for (const secret of secrets) expect(bodies).not.toContain(secret);

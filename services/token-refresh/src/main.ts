@@ -3,6 +3,7 @@
 import { createAuthenticator } from "@warden/auth";
 import { busNames } from "@warden/bus";
 import { loadKeyring } from "@warden/crypto";
+import { createDatabase } from "@warden/db";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
@@ -13,6 +14,8 @@ import { runRefreshDueConsumer } from "./consumers/refresh-due-consumer.js";
 import { buildServer } from "./server.js";
 
 const SERVICE = "token-refresh";
+// Each answer write is one short statement; a few connections carry hundreds a second.
+const ANSWER_POOL_SIZE = 3;
 const config = loadTokenRefreshConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
@@ -24,12 +27,20 @@ const infrastructure = await openInfrastructure({
   maxDbConnections: config.WARDEN_DB_POOL_SIZE,
 });
 const { database, redis, bus } = infrastructure;
+// Leaders write their answers through connections no read waits for: a rotated
+// refresh token exists only in this process until that write commits.
+const answerDatabase = createDatabase({
+  url: config.DATABASE_URL,
+  namespace: config.WARDEN_NAMESPACE,
+  maxConnections: ANSWER_POOL_SIZE,
+});
 const registry = createMetricsRegistry(SERVICE);
 const health = createHealthReporter();
 
 const deps = buildTokenRefreshDeps({
   settings: config,
   db: database.db,
+  answerDb: answerDatabase.db,
   redis,
   bus,
   keyring,
@@ -81,8 +92,24 @@ onShutdownSignal(logger, () => [
       await consumer;
     },
   },
-  { name: "drain rpc", run: () => server.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
+  {
+    // A leader killed between the provider's answer and its write loses a
+    // rotated refresh token (the account ends rotation_lost), so no pool may
+    // close under one: new provider calls are refused (callers retry on another
+    // replica) while every call in flight finishes and its answer is written.
+    // The wait is bounded by the provider deadline; past it, the process exits
+    // and the next leader finds the attempt recorded.
+    name: "drain rpc and write in-flight refresh answers",
+    run: async () => {
+      const [unwritten] = await Promise.all([
+        deps.coordinator.drain(config.WARDEN_PROVIDER_TIMEOUT_MS + config.WARDEN_SHUTDOWN_GRACE_MS),
+        server.close(config.WARDEN_SHUTDOWN_GRACE_MS),
+      ]);
+      if (unwritten > 0) logger.error({ unwritten }, "exiting with refresh answers not yet written");
+    },
+  },
   { name: "stop cache invalidation", run: () => deps.close() },
+  { name: "close answer pool", run: () => answerDatabase.close() },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
 ]);

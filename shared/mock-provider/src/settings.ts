@@ -27,6 +27,13 @@ export interface ProviderSettings {
   /** Leave `expires_in` out of token answers (the token still expires internally). */
   omitExpiresIn: boolean;
   latencyMs: number;
+  /**
+   * Delay after a refresh_token grant was performed (a rotation already
+   * retired the presented token) and before its answer is sent: the window in
+   * which a client dies holding the only copy of the rotated token. Not a
+   * fault-endpoint setting: it applies to every refresh.
+   */
+  answerLatencyMs: number;
   /** Extra uniformly random delay in [0, latencyJitterMs), drawn from the provider's RNG. */
   latencyJitterMs: number;
   /** Probability in [0, 1] of answering 429. */
@@ -61,6 +68,7 @@ export function defaultSettings(): ProviderSettings {
     expiresIn: 3600,
     omitExpiresIn: false,
     latencyMs: 0,
+    answerLatencyMs: 0,
     latencyJitterMs: 0,
     rate429: 0,
     retryAfterSeconds: 1,
@@ -101,6 +109,7 @@ const CHECKS: Record<Exclude<keyof ProviderSettings, "forceError">, Check> = {
   expiresIn: numberIn(0, MAX_SECONDS),
   omitExpiresIn: bool,
   latencyMs: numberIn(0, 600_000),
+  answerLatencyMs: numberIn(0, 600_000),
   latencyJitterMs: numberIn(0, 600_000),
   rate429: numberIn(0, 1),
   retryAfterSeconds: (value, field) => {

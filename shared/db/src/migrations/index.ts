@@ -7,6 +7,7 @@ import * as revokeItemsHotUpdates from "./2026_11_22_0007_revoke_items_hot_updat
 import * as authConfigDialects from "./2026_11_30_0008_auth_config_dialects.js";
 import * as connectSessions from "./2026_11_30_0015_connect_sessions.js";
 import * as outbox from "./2026_11_30_0010_outbox.js";
+import * as refreshAttempts from "./2026_11_30_0011_refresh_attempts.js";
 
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_30_0008_auth_config_dialects": authConfigDialects,
   "2026_11_30_0015_connect_sessions": connectSessions,
   "2026_11_30_0010_outbox": outbox,
+  "2026_11_30_0011_refresh_attempts": refreshAttempts,
 };

@@ -55,6 +55,13 @@ export interface ConnectedAccountsTable {
   revoked_upstream_at: Date | null;
   /** When the current NEEDS_RECONNECT episode went out in a digest (reconnect-digest task). */
   reconnect_notified_at: Generated<Date | null>;
+  /** The refresh whose provider call is under way (or whose answer was lost): cleared by the answer's write. */
+  refresh_attempt_id: Generated<string | null>;
+  /** The token_version whose refresh token that attempt presented. */
+  refresh_attempt_token_version: Generated<number | null>;
+  refresh_attempt_started_at: Generated<Date | null>;
+  /** The token-refresh process that made the attempt (host:pid), for the operator reading the log. */
+  refresh_attempt_replica: Generated<string | null>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
   deleted_at: Date | null;

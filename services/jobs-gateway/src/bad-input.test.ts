@@ -203,6 +203,7 @@ describe("NUL and control characters in text are INVALID_ARGUMENT naming the fie
   it.each([
     ["NUL in an org name", "name", () => admin.createOrg({ name: nul })],
     ["a newline in an org name", "name", () => admin.createOrg({ name: "a\nb" })],
+    ["a trailing newline in an org name", "name", () => admin.createOrg({ name: "ab\n" })],
     ["escape in a project name", "name", () => admin.createProject({ orgId, name: "a\u001b[31mb" })],
     ["a C1 control in a project name", "name", () => admin.createProject({ orgId, name: "a\u0085b" })],
     ["NUL in an auth config name", "name", () => accounts.createAuthConfig(authConfig({ name: nul }))],

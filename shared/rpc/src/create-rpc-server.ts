@@ -17,6 +17,7 @@ import { createCorsPolicy } from "./cors-policy.js";
 import { errorMappingInterceptor } from "./error-mapping-interceptor.js";
 import { respecGrpcMessageTrailer } from "./grpc-message-encoding.js";
 import { closeAfterUnreadBody } from "./close-after-unread-body.js";
+import { drainUnreadStream } from "./drain-unread-stream.js";
 import type { HealthReporter } from "./health-reporter.js";
 import { createHealthService } from "./health-service.js";
 import { createInflightRequests } from "./inflight-requests.js";
@@ -147,6 +148,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
   h2c.on("request", (req, res) => {
     inflight.track(res);
     respecGrpcMessageTrailer(res);
+    drainUnreadStream(req, res);
     handleRpc(req, res);
   });
   h2c.on("session", (session) => {

@@ -1,6 +1,7 @@
 // Test support (not a test): sends arbitrary bytes as an RPC on any of the
 // four wire protocols and reports the status the server answered, without a
 // client library that would refuse to send a malformed message or hide a reset.
+import http from "node:http";
 import http2 from "node:http2";
 import { codeFromString } from "@connectrpc/connect/protocol-connect";
 
@@ -66,7 +67,11 @@ export function rawGrpcCall(
       httpStatus = Number(headers[":status"]);
       take(headers);
     });
-    stream.on("trailers", take);
+    stream.on("trailers", (headers) => {
+      take(headers);
+      // The status is in; a body still being sent is of no interest now.
+      if (status !== undefined && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+    });
     stream.on("data", () => undefined);
     // A reset shows as an error; the outcome is read on close.
     stream.on("error", () => undefined);
@@ -89,23 +94,21 @@ export async function rawHttp1Call(baseUrl: string, call: RawCall): Promise<RawO
     "connect-proto": call.streaming ? "application/connect+proto" : "application/proto",
     "connect-json": call.streaming ? "application/connect+json" : "application/json",
   }[call.protocol];
-  let res: Response;
+  let res: { status: number; headers: Headers; body: Uint8Array };
   try {
-    res = await fetch(`${baseUrl}${call.path}`, {
-      method: "POST",
-      headers: {
+    res = await post(
+      `${baseUrl}${call.path}`,
+      {
         "content-type": contentType,
         ...(call.protocol === "grpc-web" ? { "x-grpc-web": "1" } : { "connect-protocol-version": "1" }),
         ...call.headers,
       },
-      body: call.body,
-      signal: AbortSignal.timeout(20_000),
-    });
+      call.body,
+    );
   } catch (error) {
     return { code: "reset", message: String(error), httpStatus: 0 };
   }
-  const body = new Uint8Array(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
-  const httpStatus = res.status;
+  const { body, status: httpStatus } = res;
   if (call.protocol === "grpc-web") return grpcWebOutcome(res.headers, body, httpStatus);
   if (httpStatus !== 200 || !call.streaming) return connectUnaryOutcome(body, httpStatus);
   return connectStreamOutcome(body, httpStatus);
@@ -171,4 +174,61 @@ function decodeGrpcMessage(value: string): string {
   } catch {
     return value;
   }
+}
+
+// node:http rather than fetch: undici drops a response that arrives (with
+// Connection: close) while it is still uploading, as the server's answer to
+// an oversized body does; node:http and browsers read it.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+const SLICE = 64 * 1024;
+
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: Uint8Array,
+): Promise<{ status: number; headers: Headers; body: Uint8Array }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: "POST",
+        headers: { ...headers, "content-length": String(body.byteLength) },
+        agent,
+        timeout: 20_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () => {
+          const fields = new Headers();
+          for (const [key, value] of Object.entries(res.headers))
+            if (typeof value === "string") fields.set(key, value);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: fields,
+            body: new Uint8Array(Buffer.concat(chunks)),
+          });
+        });
+      },
+    );
+    let answered = false;
+    req.on("response", () => (answered = true));
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    // Sent in slices, and no more once an answer is in: a server that refused
+    // an oversized body closes the connection behind its answer, and writing
+    // on would only turn that answer into EPIPE here.
+    void (async () => {
+      for (let offset = 0; offset < body.byteLength && !answered; offset += SLICE) {
+        if (!req.write(body.subarray(offset, offset + SLICE)))
+          await new Promise<void>((resume) => {
+            req.once("drain", resume);
+            req.once("response", resume);
+            req.once("close", resume);
+          });
+      }
+      if (!answered) req.end();
+    })();
+  });
 }

@@ -18,10 +18,12 @@ export function rejectControlCharacters(field: string, value: string): void {
 
 /** A required, trimmed text field of at most max characters, without control characters. */
 export function requiredText(field: string, value: string, max: number): string {
+  // Checked before trimming: a trailing newline is a control character too,
+  // not whitespace to forgive.
+  rejectControlCharacters(field, value);
   const trimmed = value.trim();
   if (!trimmed) throw invalidArgument(field, "is required");
   if (trimmed.length > max) throw invalidArgument(field, `must be at most ${max} characters`);
-  rejectControlCharacters(field, trimmed);
   return trimmed;
 }
 

@@ -225,7 +225,7 @@ function randomText(g: Gen, pools: FuzzPools): string {
     case 3:
       return g(fc.constantFrom, "", " ", "45m", "7d", "31d", "-1h", "accounts:read", "https://example.com/t");
     case 4:
-      return g(fc.string, { unit: "binary", maxLength: 40 }).toWellFormed();
+      return wellFormed(g(fc.string, { unit: "binary", maxLength: 40 }));
     case 5:
       return "x".repeat(g(fc.integer, { min: 150, max: 9000 }));
     default:
@@ -235,7 +235,12 @@ function randomText(g: Gen, pools: FuzzPools): string {
 
 function withControl(g: Gen, text: string): string {
   const at = g(fc.integer, { min: 0, max: text.length });
-  return `${text.slice(0, at)}${g(fc.constantFrom, ...CONTROL)}${text.slice(at)}`.toWellFormed();
+  return wellFormed(`${text.slice(0, at)}${g(fc.constantFrom, ...CONTROL)}${text.slice(at)}`);
+}
+
+// Lone surrogates cannot be encoded as UTF-8 at all (invalid UTF-8 has its own kind).
+function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
 }
 
 function containsString(field: DescField, depth: number): boolean {

@@ -29,12 +29,14 @@ export function closeAfterUnreadBody(req: http.IncomingMessage, res: http.Server
   }) as typeof res.writeHead;
 }
 
-interface HttpParserSocket extends net.Socket {
+// What Node's HTTP server hangs on its sockets (not in the public types).
+type HttpParserSocket = net.Socket & {
   destroySoon?: () => void;
   parser?: { _consumed?: boolean; unconsume?: () => void } | null;
-}
+};
 
-function lingerInsteadOfDestroy(socket: HttpParserSocket): void {
+function lingerInsteadOfDestroy(plain: net.Socket): void {
+  const socket = plain as HttpParserSocket;
   // Node calls destroySoon once the last response is flushed on a connection
   // that is not kept alive.
   socket.destroySoon = () => {

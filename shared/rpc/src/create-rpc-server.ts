@@ -16,10 +16,14 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createCorsPolicy } from "./cors-policy.js";
 import { errorMappingInterceptor } from "./error-mapping-interceptor.js";
+import { respecGrpcMessageTrailer } from "./grpc-message-encoding.js";
+import { closeAfterUnreadBody } from "./close-after-unread-body.js";
+import { drainUnreadStream } from "./drain-unread-stream.js";
 import type { HealthReporter } from "./health-reporter.js";
 import { createHealthService } from "./health-service.js";
 import { createInflightRequests } from "./inflight-requests.js";
 import { observeRpcInterceptor } from "./observe-rpc-interceptor.js";
+import { correctRequestDecodeErrors } from "./request-decode-errors.js";
 import { shutdownSignalKey } from "./shutdown-signal.js";
 import { sniffHttpVersion } from "./sniff-http-version.js";
 
@@ -43,7 +47,7 @@ export interface RpcServerOptions {
   interceptors?: Interceptor[];
   /** Per-call values (e.g. the caller's identity); shutdownSignalKey is always added. */
   contextValues?: (req: RpcServerRequest) => ContextValues;
-  /** Browser origins allowed by CORS; omit to allow any origin. */
+  /** Browser origins allowed by CORS besides the server's own; omit for same-origin only. */
   corsOrigins?: string[];
   /** Gets HTTP/1.1 requests for non-RPC paths; returns true if it answered, otherwise 404. */
   serveStatic?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
@@ -67,9 +71,17 @@ export interface RpcServer {
   readonly shutdownSignal: AbortSignal;
 }
 
-// gRPC's customary per-message cap; a pathologically large message is refused
-// before it is buffered.
-const READ_MAX_BYTES = 4 * 1024 * 1024;
+// Per message. No Warden request comes near it (the largest, an account with
+// its tokens, is a few KB); a larger one is RESOURCE_EXHAUSTED as soon as its
+// envelope or Content-Length announces it, before it is buffered.
+const READ_MAX_BYTES = 1024 * 1024;
+// Strict UTF-8 for JSON bodies (Connect's default decoder swaps bad bytes for
+// U+FFFD and carries on); protobuf-es is already strict for binary strings.
+// Connect reads textDecoder at run time though its option type omits it.
+const JSON_OPTIONS = {
+  ignoreUnknownFields: true,
+  textDecoder: new TextDecoder("utf-8", { fatal: true }),
+};
 // After the grace period, cancelled handlers get this long to write their
 // UNAVAILABLE before sockets are destroyed.
 const FORCED_FLUSH_MS = 100;
@@ -113,6 +125,8 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     },
     shutdownSignal: forced.signal,
     readMaxBytes: READ_MAX_BYTES,
+    jsonOptions: JSON_OPTIONS,
+    requestGate: correctRequestDecodeErrors,
     fallback(req, res) {
       if (req instanceof http.IncomingMessage && options.serveStatic?.(req, res as http.ServerResponse))
         return;
@@ -130,12 +144,15 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     // A keep-alive client must not send its next call to a server on its way out.
     if (draining.signal.aborted) res.setHeader("Connection", "close");
     if (cors(req, res)) return;
+    closeAfterUnreadBody(req, res);
     handleRpc(req, res);
   });
 
   const h2c = http2.createServer();
   h2c.on("request", (req, res) => {
     inflight.track(res);
+    respecGrpcMessageTrailer(res);
+    drainUnreadStream(req, res);
     handleRpc(req, res);
   });
   h2c.on("session", (session) => {

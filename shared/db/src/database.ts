@@ -1,3 +1,4 @@
+import type { AuditEventsTable } from "./tables/audit.table.js";
 import type { AuthConfigsTable, ConnectedAccountsTable } from "./tables/accounts.table.js";
 import type { LeasesTable, SweeperTaskRunsTable, SweeperTasksTable } from "./tables/leases.table.js";
 import type { RevokeItemsTable, RevokeJobsTable } from "./tables/revoke.table.js";
@@ -15,4 +16,5 @@ export interface Database {
   leases: LeasesTable;
   sweeper_tasks: SweeperTasksTable;
   sweeper_task_runs: SweeperTaskRunsTable;
+  audit_events: AuditEventsTable;
 }

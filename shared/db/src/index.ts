@@ -42,6 +42,14 @@ export type {
   SweeperTaskRunRow,
   SweeperRunOutcomeColumn,
 } from "./tables/leases.table.js";
+export type {
+  AuditEventsTable,
+  AuditEventRow,
+  NewAuditEventRow,
+  AuditActorKindColumn,
+} from "./tables/audit.table.js";
+export type { AuditEventFilter } from "./audit-events.repository.js";
+export { appendAuditEvents, listAuditEvents, deleteAuditEventsBefore } from "./audit-events.repository.js";
 export type { DatabaseOptions, DatabaseHandle } from "./create-database.js";
 export { createDatabase } from "./create-database.js";
 export { migrateToLatest, dropNamespaceSchema } from "./migrate.js";

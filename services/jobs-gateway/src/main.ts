@@ -1,12 +1,12 @@
 // The gateway's composition root and its only file with side effects:
 // config → logger → infrastructure → server → listen; the reverse on SIGTERM.
-import { createAuthenticator } from "@warden/auth";
+import { createAuthenticator, createLastUsedRecorder } from "@warden/auth";
 import { loadKeyring } from "@warden/crypto";
 import { CursorCodec } from "@warden/db";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
-import { createHealthReporter } from "@warden/rpc";
+import { createAuditLog, createHealthReporter } from "@warden/rpc";
 import { loadGatewayConfig } from "./config.js";
 import { createStartOrJoinRevokeJob } from "./handlers/revoke-job-starter.js";
 import { buildServer } from "./server.js";
@@ -22,6 +22,11 @@ const { database, redis, bus } = infrastructure;
 const namespace = config.WARDEN_NAMESPACE;
 const registry = createMetricsRegistry(SERVICE);
 const health = createHealthReporter();
+const audit = createAuditLog({ db: database.db, logger, registry });
+const lastUsed = createLastUsedRecorder({
+  db: database.db,
+  onError: (error) => logger.warn({ err: error }, "api key last-used write failed; retrying"),
+});
 
 const server = buildServer({
   db: database.db,
@@ -35,10 +40,12 @@ const server = buildServer({
   registry,
   health,
   corsOrigins: config.WARDEN_CORS_ORIGINS,
+  audit,
   authenticate: createAuthenticator({
     db: database.db,
     adminKey: config.WARDEN_ADMIN_KEY,
     apiKeyCacheMs: 2000,
+    lastUsed,
   }),
 });
 const port = await server.listen(config.WARDEN_GATEWAY_PORT);
@@ -54,6 +61,8 @@ logger.info({ port, probePort: probes.port, namespace: config.WARDEN_NAMESPACE }
 onShutdownSignal(logger, () => [
   { name: "mark unready", run: () => probes.setShuttingDown() },
   { name: "drain rpc", run: () => server.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
+  { name: "flush audit log", run: () => audit.close() },
+  { name: "flush api key last use", run: () => lastUsed.close() },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
 ]);

@@ -45,6 +45,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let draining: Promise<void> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let closed = false;
+  let group: { batch: NewAuditEventRow[]; written: Promise<void> } | undefined;
 
   async function drain(): Promise<void> {
     while (queue.length > 0) {
@@ -69,13 +70,25 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   }
 
   return {
-    async append(event) {
-      try {
-        await appendAuditEvents(db, [event]);
-      } catch (error) {
-        metrics?.failures.inc();
-        throw error;
+    append(event) {
+      // Group commit: calls that arrive in the same turn of the event loop
+      // share one INSERT (a hot token-read path would otherwise pay one round
+      // trip each); each caller still waits for its own row to be written.
+      if (!group || group.batch.length >= BATCH) {
+        const batch: NewAuditEventRow[] = [];
+        const written = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+          if (group?.batch === batch) group = undefined;
+          try {
+            await appendAuditEvents(db, batch);
+          } catch (error) {
+            metrics?.failures.inc();
+            throw error;
+          }
+        });
+        group = { batch, written };
       }
+      group.batch.push(event);
+      return group.written;
     },
     enqueue(event) {
       if (queue.length >= capacity) {

@@ -16,7 +16,9 @@ const handle = createDatabase({
 const statements: string[] = [];
 const countingDb = new Kysely<Database>({
   dialect: new PostgresDialect({ pool: handle.pool }),
-  log: (event) => statements.push(event.query.sql),
+  log: (event) => {
+    statements.push(event.query.sql);
+  },
 });
 
 async function insertKey(id: string, expiresAt: Date | null = null): Promise<string> {

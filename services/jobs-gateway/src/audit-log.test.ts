@@ -150,7 +150,7 @@ describe("audit log", () => {
     const refused = await waitFor(
       async () => {
         const found = await rows((r) => r.actor_kind === "anonymous");
-        return found.length >= methods.length ? found : undefined;
+        return found.length >= methods.length && found;
       },
       { message: "a row for every refused call" },
     );
@@ -170,7 +170,7 @@ describe("audit log", () => {
     const denied = await waitFor(
       async () => {
         const found = await rows((r) => r.outcome === "permission_denied" && r.actor_id === readOnlyKeyId);
-        return found.length >= 2 ? found : undefined;
+        return found.length >= 2 && found;
       },
       { message: "rows for the two denied calls" },
     );

@@ -147,13 +147,11 @@ describe("audit log", () => {
     const methods = GATEWAY_SERVICES.flatMap((s) => s.methods);
     for (const method of methods)
       expect(await callAny(method.parent, method, BOGUS_KEY), actionOf(method)).toBe(Code.Unauthenticated);
-    const refused = await waitFor(
-      async () => {
-        const found = await rows((r) => r.actor_kind === "anonymous");
-        return found.length >= methods.length && found;
-      },
-      { message: "a row for every refused call" },
-    );
+    const anonymous = (r: AuditEventRow) => r.actor_kind === "anonymous";
+    await waitFor(async () => (await rows(anonymous)).length >= methods.length, {
+      message: "a row for every refused call",
+    });
+    const refused = await rows(anonymous);
     expect(refused.map((r) => r.action).sort()).toEqual(methods.map(actionOf).sort());
     for (const row of refused) {
       expect(row).toMatchObject({ outcome: "unauthenticated", actor_id: null, org_id: null });
@@ -167,13 +165,12 @@ describe("audit log", () => {
     expect(await codeOf(jobs.cancelRevokeJob({ jobId: newId("projectJob") }))).toBe(Code.PermissionDenied);
     expect(await codeOf(leases.listLeases({}))).toBe(Code.PermissionDenied);
     const readOnlyKeyId = await keyIdOf(a.readOnlyKey);
-    const denied = await waitFor(
-      async () => {
-        const found = await rows((r) => r.outcome === "permission_denied" && r.actor_id === readOnlyKeyId);
-        return found.length >= 2 && found;
-      },
-      { message: "rows for the two denied calls" },
-    );
+    const deniedByKey = (r: AuditEventRow) =>
+      r.outcome === "permission_denied" && r.actor_id === readOnlyKeyId;
+    await waitFor(async () => (await rows(deniedByKey)).length >= 2, {
+      message: "rows for the two denied calls",
+    });
+    const denied = await rows(deniedByKey);
     expect(denied.map((r) => r.action).sort()).toEqual([
       "warden.jobs.v1.JobsService/CancelRevokeJob",
       "warden.leases.v1.LeasesService/ListLeases",

@@ -3,6 +3,7 @@ import { createClient, type Client, type Interceptor, type Transport } from "@co
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { AccountsService } from "@warden/proto/accounts/v1";
 import { AdminService } from "@warden/proto/admin/v1";
+import { AuditService } from "@warden/proto/audit/v1";
 import { JobsService } from "@warden/proto/jobs/v1";
 import { LeasesService } from "@warden/proto/leases/v1";
 import { TokensService } from "@warden/proto/tokens/v1";
@@ -21,6 +22,7 @@ export interface RpcClients {
   readonly jobs: Client<typeof JobsService>;
   readonly leases: Client<typeof LeasesService>;
   readonly tokens: Client<typeof TokensService>;
+  readonly audit: Client<typeof AuditService>;
 }
 
 export const DEFAULT_GATEWAY_URL = "http://127.0.0.1:7070";
@@ -66,6 +68,9 @@ export function createRpcClients(endpoints: Endpoints): RpcClients {
     },
     get tokens() {
       return client(TokensService, endpoints.tokensUrl);
+    },
+    get audit() {
+      return client(AuditService, endpoints.gatewayUrl);
     },
   };
 }

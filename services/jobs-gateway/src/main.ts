@@ -1,13 +1,13 @@
 // The gateway's composition root and its only file with side effects:
 // config → logger → infrastructure → server → listen; the reverse on SIGTERM.
-import { createAuthenticator } from "@warden/auth";
+import { createAuthenticator, createLastUsedRecorder } from "@warden/auth";
 import { loadKeyring } from "@warden/crypto";
 import { CursorCodec } from "@warden/db";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { startServiceRelay } from "@warden/outbox";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
-import { createHealthReporter } from "@warden/rpc";
+import { createAuditLog, createHealthReporter } from "@warden/rpc";
 import { loadGatewayConfig, publicUrlOf } from "./config.js";
 import { createStartOrJoinRevokeJob } from "./handlers/revoke-job-starter.js";
 import { buildServer } from "./server.js";
@@ -30,6 +30,11 @@ const registry = createMetricsRegistry(SERVICE);
 const health = createHealthReporter();
 // Publishes the job and lease events the RPCs commit to the outbox (DESIGN §8).
 const relay = startServiceRelay({ database, bus, logger, registry });
+const audit = createAuditLog({ db: database.db, logger, registry });
+const lastUsed = createLastUsedRecorder({
+  db: database.db,
+  onError: (error) => logger.warn({ err: error }, "api key last-used write failed; retrying"),
+});
 
 const server = buildServer({
   db: database.db,
@@ -44,10 +49,12 @@ const server = buildServer({
   registry,
   health,
   corsOrigins: config.WARDEN_CORS_ORIGINS,
+  audit,
   authenticate: createAuthenticator({
     db: database.db,
     adminKey: config.WARDEN_ADMIN_KEY,
     apiKeyCacheMs: 2000,
+    lastUsed,
   }),
 });
 const port = await server.listen(config.WARDEN_GATEWAY_PORT);
@@ -65,6 +72,8 @@ onShutdownSignal(logger, () => [
   { name: "drain rpc", run: () => server.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
   // After the last RPC's commit, so its events go out now rather than from another replica.
   { name: "drain the outbox", run: () => relay.stop(config.WARDEN_SHUTDOWN_GRACE_MS) },
+  { name: "flush audit log", run: () => audit.close() },
+  { name: "flush api key last use", run: () => lastUsed.close() },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
 ]);

@@ -3,9 +3,16 @@ import { createAuthInterceptor } from "@warden/auth";
 import { AccountsService } from "@warden/proto/accounts/v1";
 import { AdminService } from "@warden/proto/admin/v1";
 import { ConnectService } from "@warden/proto/connect/v1";
+import { AuditService } from "@warden/proto/audit/v1";
 import { JobsService } from "@warden/proto/jobs/v1";
 import { LeasesService } from "@warden/proto/leases/v1";
-import { createRpcServer, type HealthReporter, type RpcServer } from "@warden/rpc";
+import {
+  createAuditLog,
+  createRpcServer,
+  type AuditLog,
+  type HealthReporter,
+  type RpcServer,
+} from "@warden/rpc";
 import type { Registry } from "prom-client";
 import { createConnectCallback } from "./connect-callback.js";
 import { createDashboardFiles } from "./dashboard-files.js";
@@ -13,6 +20,7 @@ import type { GatewayDeps } from "./gateway-deps.js";
 import { createAccountsService } from "./handlers/accounts-service.js";
 import { createAdminService } from "./handlers/admin-service.js";
 import { createConnectService } from "./handlers/connect-service.js";
+import { createAuditService } from "./handlers/audit-service.js";
 import { createJobsService } from "./handlers/jobs-service.js";
 import { createLeasesService } from "./handlers/leases-service.js";
 
@@ -21,6 +29,8 @@ export interface GatewayServerDeps extends GatewayDeps {
   health: HealthReporter;
   registry?: Registry;
   corsOrigins?: string[];
+  /** Where calls are audited; main.ts passes its own to flush it on shutdown. Default: one on deps.db. */
+  audit?: AuditLog;
 }
 
 /** Builds the gateway's RPC server (not listening): every service, auth, error mapping. Pure; tests use it. */
@@ -32,6 +42,7 @@ export function buildServer(deps: GatewayServerDeps): RpcServer {
     health: deps.health,
     registry: deps.registry,
     corsOrigins: deps.corsOrigins,
+    audit: deps.audit ?? createAuditLog({ db: deps.db, logger: deps.logger, registry: deps.registry }),
     interceptors: [createAuthInterceptor(deps.authenticate)],
     serveStatic: (req, res) => connectCallback(req, res) || dashboardFiles(req, res),
     routes: (router) => {
@@ -40,6 +51,7 @@ export function buildServer(deps: GatewayServerDeps): RpcServer {
       router.service(JobsService, createJobsService(deps));
       router.service(LeasesService, createLeasesService(deps));
       router.service(ConnectService, createConnectService(deps));
+      router.service(AuditService, createAuditService(deps));
     },
   });
 }

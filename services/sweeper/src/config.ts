@@ -19,6 +19,7 @@ export const TASK_NAMES = [
   "secrets-purge",
   "ledger-retention",
   "reconnect-digest",
+  "audit-retention",
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
@@ -80,11 +81,14 @@ const sweeperSchema = z
     WARDEN_SWEEP_SECRETS_PURGE_INTERVAL_MS: positiveMs(10 * MINUTE),
     WARDEN_SWEEP_LEDGER_RETENTION_INTERVAL_MS: positiveMs(HOUR),
     WARDEN_SWEEP_RECONNECT_DIGEST_INTERVAL_MS: positiveMs(HOUR),
+    WARDEN_SWEEP_AUDIT_RETENTION_INTERVAL_MS: positiveMs(HOUR),
     WARDEN_RECOVERY_ITEM_TIMEOUT_MS: positiveMs(30_000),
     WARDEN_RECOVERY_PLANNING_TIMEOUT_MS: positiveMs(30_000),
     WARDEN_REFRESH_AHEAD_WINDOW_MS: positiveMs(5 * MINUTE),
     WARDEN_PURGE_SAFETY_WINDOW_MS: millisecondsVariable(HOUR),
     WARDEN_LEDGER_RETENTION_MS: millisecondsVariable(30 * DAY),
+    /** Audit events older than this are deleted (never younger than a day, whatever this says). */
+    WARDEN_AUDIT_RETENTION_MS: positiveMs(90 * DAY),
     /** Retry backoff of failed runs and notification deliveries (×2 per failure, 20 % jitter). */
     WARDEN_RETRY_INITIAL_MS: positiveMs(1_000),
     WARDEN_RETRY_MAX_MS: positiveMs(HOUR),
@@ -133,6 +137,7 @@ export function taskInterval(config: SweeperConfig, task: TaskName): number {
     "secrets-purge": config.WARDEN_SWEEP_SECRETS_PURGE_INTERVAL_MS,
     "ledger-retention": config.WARDEN_SWEEP_LEDGER_RETENTION_INTERVAL_MS,
     "reconnect-digest": config.WARDEN_SWEEP_RECONNECT_DIGEST_INTERVAL_MS,
+    "audit-retention": config.WARDEN_SWEEP_AUDIT_RETENTION_INTERVAL_MS,
   };
   return own[task];
 }

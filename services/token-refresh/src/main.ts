@@ -1,13 +1,13 @@
 // token-refresh's composition root and its only file with side effects:
 // config → logger → infrastructure → server + consumer → listen; the reverse on SIGTERM.
-import { createAuthenticator } from "@warden/auth";
+import { createAuthenticator, createLastUsedRecorder } from "@warden/auth";
 import { busNames } from "@warden/bus";
 import { loadKeyring } from "@warden/crypto";
 import { createDatabase } from "@warden/db";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
-import { createHealthReporter } from "@warden/rpc";
+import { createAuditLog, createHealthReporter } from "@warden/rpc";
 import { buildTokenRefreshDeps } from "./build-token-refresh.js";
 import { loadTokenRefreshConfig } from "./config.js";
 import { runRefreshDueConsumer } from "./consumers/refresh-due-consumer.js";
@@ -47,8 +47,14 @@ const deps = buildTokenRefreshDeps({
   logger,
   registry,
 });
+const audit = createAuditLog({ db: database.db, logger, registry });
+const lastUsed = createLastUsedRecorder({
+  db: database.db,
+  onError: (error) => logger.warn({ err: error }, "api key last-used write failed; retrying"),
+});
 const server = buildServer({
   ...deps,
+  audit,
   health,
   registry,
   // Lease tokens are never cached by the authenticator: a checked-in lease stops working at once.
@@ -57,6 +63,7 @@ const server = buildServer({
     adminKey: undefined,
     acceptLeaseTokens: true,
     apiKeyCacheMs: 2000,
+    lastUsed,
   }),
 });
 const port = await server.listen(config.WARDEN_TOKENS_PORT);
@@ -108,6 +115,8 @@ onShutdownSignal(logger, () => [
       if (unwritten > 0) logger.error({ unwritten }, "exiting with refresh answers not yet written");
     },
   },
+  { name: "flush audit log", run: () => audit.close() },
+  { name: "flush api key last use", run: () => lastUsed.close() },
   { name: "stop cache invalidation", run: () => deps.close() },
   { name: "close answer pool", run: () => answerDatabase.close() },
   { name: "close infrastructure", run: () => infrastructure.close() },

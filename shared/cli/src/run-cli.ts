@@ -3,6 +3,7 @@ import { EXIT, UsageError, type CliIo } from "./cli-io.js";
 import type { Command, CommandGroup, OptionsConfig, OptionValues } from "./command.js";
 import { accountCommands } from "./commands/accounts.js";
 import { adminCommands } from "./commands/admin.js";
+import { auditCommands } from "./commands/audit.js";
 import { authConfigCommands } from "./commands/auth-configs.js";
 import { connectCommand } from "./commands/connect.js";
 import { jobCommands } from "./commands/jobs.js";
@@ -21,6 +22,7 @@ const GROUPS: CommandGroup[] = [
   jobCommands,
   tokenCommands,
   leaseCommands,
+  auditCommands,
 ];
 
 const GLOBAL_OPTIONS: OptionsConfig = {

@@ -1,3 +1,4 @@
+import type { AuditEventsTable } from "./tables/audit.table.js";
 import type { AuthConfigsTable, ConnectedAccountsTable } from "./tables/accounts.table.js";
 import type { ConnectSessionsTable } from "./tables/connect.table.js";
 import type { LeasesTable, SweeperTaskRunsTable, SweeperTasksTable } from "./tables/leases.table.js";
@@ -19,4 +20,5 @@ export interface Database {
   sweeper_task_runs: SweeperTaskRunsTable;
   connect_sessions: ConnectSessionsTable;
   outbox_events: OutboxEventsTable;
+  audit_events: AuditEventsTable;
 }

@@ -50,6 +50,13 @@ export type {
   ConnectSessionStatusColumn,
 } from "./tables/connect.table.js";
 export type { OutboxEventsTable, OutboxEventRow, NewOutboxEventRow } from "./tables/outbox.table.js";
+  AuditEventsTable,
+  AuditEventRow,
+  NewAuditEventRow,
+  AuditActorKindColumn,
+} from "./tables/audit.table.js";
+export type { AuditEventFilter } from "./audit-events.repository.js";
+export { appendAuditEvents, listAuditEvents, deleteAuditEventsBefore } from "./audit-events.repository.js";
 export type { DatabaseOptions, DatabaseHandle } from "./create-database.js";
 export { createDatabase } from "./create-database.js";
 export { migrateToLatest, dropNamespaceSchema } from "./migrate.js";

@@ -9,6 +9,7 @@ export const ID_PREFIXES = {
   account: "ca",
   lease: "ls",
   apiKey: "key",
+  auditEvent: "aud",
   orgJob: "oj",
   projectJob: "pj",
   connectSession: "cs",

@@ -14,6 +14,9 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "@warden/proto/health/v1";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { createAuditInterceptor } from "./audit-interceptor.js";
+import type { AuditLog } from "./audit-log.js";
+import { clientAddressKey, remoteAddressOf } from "./client-address.js";
 import { createCorsPolicy } from "./cors-policy.js";
 import { errorMappingInterceptor } from "./error-mapping-interceptor.js";
 import { respecGrpcMessageTrailer } from "./grpc-message-encoding.js";
@@ -43,6 +46,12 @@ export interface RpcServerOptions {
   logger: Logger;
   /** Drives grpc.health.v1.Health; set NOT_SERVING on shutdown automatically. */
   health: HealthReporter;
+  /**
+   * Where every mutating RPC, token read and refused call is recorded; runs
+   * outside error mapping, so rows carry the status the client gets. Omit
+   * only where nothing is audited (tests of the server itself).
+   */
+  audit?: AuditLog;
   /** Run inside error mapping, so WardenErrors they throw (e.g. auth) are mapped too. */
   interceptors?: Interceptor[];
   /** Per-call values (e.g. the caller's identity); shutdownSignalKey is always added. */
@@ -116,12 +125,13 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     },
     interceptors: [
       observeRpcInterceptor({ logger, registry: options.registry }),
+      ...(options.audit ? [createAuditInterceptor({ log: options.audit, logger })] : []),
       errorMappingInterceptor(logger),
       ...(options.interceptors ?? []),
     ],
     contextValues(req) {
       const values = options.contextValues?.(req) ?? createContextValues();
-      return values.set(shutdownSignalKey, draining.signal);
+      return values.set(shutdownSignalKey, draining.signal).set(clientAddressKey, remoteAddressOf(req));
     },
     shutdownSignal: forced.signal,
     readMaxBytes: READ_MAX_BYTES,

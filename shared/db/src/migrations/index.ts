@@ -8,6 +8,7 @@ import * as authConfigDialects from "./2026_11_30_0008_auth_config_dialects.js";
 import * as connectSessions from "./2026_11_30_0015_connect_sessions.js";
 import * as outbox from "./2026_11_30_0010_outbox.js";
 import * as refreshAttempts from "./2026_11_30_0011_refresh_attempts.js";
+import * as auditAndKeyLifecycle from "./2026_11_30_0012_audit_and_key_lifecycle.js";
 
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_30_0015_connect_sessions": connectSessions,
   "2026_11_30_0010_outbox": outbox,
   "2026_11_30_0011_refresh_attempts": refreshAttempts,
+  "2026_11_30_0012_audit_and_key_lifecycle": auditAndKeyLifecycle,
 };

@@ -36,7 +36,7 @@ export interface RpcServerOptions {
   /** Registers the service implementations; grpc.health.v1.Health is added automatically. */
   routes: (router: ConnectRouter, server: RpcServerContext) => void;
   logger: Logger;
-  /** Drives grpc.health.v1.Health; set NOT_SERVING on shutdown automatically. */
+  /** Drives grpc.health.v1.Health for "" and every routed service; NOT_SERVING on shutdown automatically. */
   health: HealthReporter;
   /** Run inside error mapping, so WardenErrors they throw (e.g. auth) are mapped too. */
   interceptors?: Interceptor[];
@@ -97,6 +97,9 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     routes(router) {
       router.service(Health, createHealthService(health));
       options.routes(router, { shutdownSignal: draining.signal });
+      // Health answers for every service this port routes, named from the router
+      // itself so a service added later can never be forgotten here.
+      health.serve(new Set(router.handlers.map((handler) => handler.service.typeName)));
     },
     interceptors: [
       observeRpcInterceptor({ logger, registry: options.registry }),

@@ -254,11 +254,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     instance: deps.instanceId,
     intervalMs: settings.heartbeatMs,
     logger,
-    snapshot: () => {
-      const snapshot = { inFlight: scheduler.inFlight, redelivered, authConfigs: scheduler.authConfigLoad() };
-      redelivered = 0;
-      return snapshot;
-    },
+    snapshot: () => ({ inFlight: scheduler.inFlight, redelivered, authConfigs: scheduler.authConfigLoad() }),
   });
   logger.info({ instance: deps.instanceId, namespace: deps.namespace }, "revoke executor started");
 

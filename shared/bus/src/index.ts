@@ -26,3 +26,4 @@ export type { ConsumerLoopOptions, RunConsumerOptions } from "./run-consumer.js"
 export { runConsumer } from "./run-consumer.js";
 export type { RunBatchConsumerOptions } from "./run-batch-consumer.js";
 export { runBatchConsumer } from "./run-batch-consumer.js";
+export { setTraceHeaders, traceContextOfHeaders, traceHeadersOfActiveContext } from "./trace-headers.js";

@@ -21,6 +21,7 @@ import { createInflightRequests } from "./inflight-requests.js";
 import { observeRpcInterceptor } from "./observe-rpc-interceptor.js";
 import { shutdownSignalKey } from "./shutdown-signal.js";
 import { sniffHttpVersion } from "./sniff-http-version.js";
+import { traceRpcInterceptor } from "./trace-rpc-interceptor.js";
 
 /** A request as the RPC server sees it: HTTP/1.1 (Connect, gRPC-Web, static) or HTTP/2 (gRPC). */
 export type RpcServerRequest = http.IncomingMessage | http2.Http2ServerRequest;
@@ -79,7 +80,7 @@ const POLITE_CLOSE_MS = 1000;
 /**
  * Builds (without listening) one server that speaks gRPC over h2c with prior
  * knowledge and, on the same port, HTTP/1.1 Connect and gRPC-Web with CORS,
- * every call going through error mapping, logging, metrics and health.
+ * every call going through tracing, error mapping, logging, metrics and health.
  */
 export function createRpcServer(options: RpcServerOptions): RpcServer {
   const { logger, health } = options;
@@ -102,6 +103,8 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       health.serve(new Set(router.handlers.map((handler) => handler.service.typeName)));
     },
     interceptors: [
+      // Outermost, so the logs and metrics of a call happen inside its span.
+      traceRpcInterceptor(),
       observeRpcInterceptor({ logger, registry: options.registry }),
       errorMappingInterceptor(logger),
       ...(options.interceptors ?? []),

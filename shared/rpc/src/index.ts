@@ -13,3 +13,4 @@ export { observeRpcInterceptor, RPC_DURATION_METRIC } from "./observe-rpc-interc
 export { withTimeout } from "./with-timeout.js";
 export type { CorsPolicy } from "./cors-policy.js";
 export { createCorsPolicy } from "./cors-policy.js";
+export { traceContextClientInterceptor, traceRpcInterceptor } from "./trace-rpc-interceptor.js";

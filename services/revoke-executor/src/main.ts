@@ -29,6 +29,7 @@ const executor = await startRevokeExecutor({
   logger,
   instanceId: config.WARDEN_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
   settings: executorSettingsOf(config, DEFAULT_EXECUTOR_SETTINGS),
+  registry,
 });
 const probes = await startProbeServer({
   port: config.WARDEN_PROBE_PORT,

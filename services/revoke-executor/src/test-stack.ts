@@ -9,6 +9,7 @@ import { createDatabase, dropNamespaceSchema, migrateToLatest, type DatabaseHand
 import { createLogger } from "@warden/logger";
 import { createRedis, waitForRedis, type Redis } from "@warden/redis";
 import { fileURLToPath } from "node:url";
+import type { Registry } from "prom-client";
 import { freePort, startServiceProcess, testNamespace, type ServiceProcess } from "@warden/testkit";
 import {
   DEFAULT_EXECUTOR_SETTINGS,
@@ -78,7 +79,7 @@ export interface TestExecutor {
 export async function startTestExecutor(
   stack: TestStack,
   settings: Partial<ExecutorSettings> = {},
-  overrides: { bus?: Bus; database?: DatabaseHandle } = {},
+  overrides: { bus?: Bus; database?: DatabaseHandle; registry?: Registry } = {},
 ): Promise<TestExecutor> {
   const logLines: string[] = [];
   const destination = new Writable({
@@ -97,6 +98,7 @@ export async function startTestExecutor(
     logger,
     instanceId: `test-${randomBytes(3).toString("hex")}`,
     settings: { ...DEFAULT_EXECUTOR_SETTINGS, ...settings },
+    ...(overrides.registry === undefined ? {} : { registry: overrides.registry }),
   });
   return { executor, logLines, stop: () => executor.stop() };
 }

@@ -7,7 +7,9 @@ import {
 import type { Database } from "@warden/db";
 import { failedPrecondition, type WardenError } from "@warden/errors";
 import type { Logger } from "@warden/logger";
+import { SpanKind } from "@opentelemetry/api";
 import { requestRefreshTokenGrant, type RefreshOutcome } from "@warden/oauth";
+import { withSpan } from "@warden/telemetry";
 import type { Kysely, Transaction } from "kysely";
 import {
   findRefreshClient,
@@ -89,13 +91,21 @@ export async function refreshAsLeader(
       : null;
 
   const outcome: RefreshOutcome = await whileCallingProvider(() =>
-    requestRefreshTokenGrant({
-      tokenUrl: client.token_url,
-      refreshToken,
-      client: { clientId: client.client_id, clientSecret, method: client.client_auth },
-      timeoutMs: deps.providerTimeoutMs,
-      ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    }),
+    withSpan(
+      "token.refresh.provider_call",
+      { kind: SpanKind.CLIENT, attributes: { "warden.auth_config_id": account.auth_config_id } },
+      async (span) => {
+        const answered = await requestRefreshTokenGrant({
+          tokenUrl: client.token_url,
+          refreshToken,
+          client: { clientId: client.client_id, clientSecret, method: client.client_auth },
+          timeoutMs: deps.providerTimeoutMs,
+          ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        });
+        span.setAttribute("warden.provider.outcome", answered.kind);
+        return answered;
+      },
+    ),
   );
   await deps.hooks?.afterProviderCall?.(account.id);
   const now = deps.now();

@@ -79,13 +79,14 @@ describe("revoke tracing", () => {
       { message: "the job to complete", timeoutMs: 30_000 },
     );
     const count = (spans: ReadableSpan[], name: string) => spans.filter((s) => s.name === name).length;
-    const spans = await waitFor(
+    await waitFor(
       () => {
         const all = telemetry.spans();
-        return count(all, "revoke.item") === 3 && count(all, "revoke.plan") === 1 ? all : undefined;
+        return count(all, "revoke.item") === 3 && count(all, "revoke.plan") === 1;
       },
       { message: "the plan and item spans to end" },
     );
+    const spans = telemetry.spans();
 
     const rpc = spans.find((s) => s.name === "warden.jobs.v1.JobsService/CreateRevokeJob")!;
     const trace = rpc.spanContext().traceId;

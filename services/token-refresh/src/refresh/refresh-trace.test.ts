@@ -44,13 +44,10 @@ describe("refresh tracing", () => {
     expect(answer.refreshed).toBe(true);
 
     const named = (spans: ReadableSpan[], name: string) => spans.find((span) => span.name === name);
-    const spans = await waitFor(
-      () => {
-        const all = telemetry.spans();
-        return named(all, "warden.tokens.v1.TokensService/GetAccessToken") ? all : undefined;
-      },
-      { message: "the RPC span to end" },
-    );
+    await waitFor(() => named(telemetry.spans(), "warden.tokens.v1.TokensService/GetAccessToken"), {
+      message: "the RPC span to end",
+    });
+    const spans = telemetry.spans();
     const rpc = named(spans, "warden.tokens.v1.TokensService/GetAccessToken")!;
     const refresh = named(spans, "token.refresh")!;
     const lock = named(spans, "token.refresh.lock")!;

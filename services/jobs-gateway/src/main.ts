@@ -7,11 +7,14 @@ import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { createHealthReporter } from "@warden/rpc";
+import { startTelemetry } from "@warden/telemetry";
 import { loadGatewayConfig } from "./config.js";
 import { createStartOrJoinRevokeJob } from "./handlers/revoke-job-starter.js";
 import { buildServer } from "./server.js";
 
 const SERVICE = "jobs-gateway";
+// First, so everything after runs with tracing on (when OTEL_* asks for it).
+const telemetry = startTelemetry({ service: SERVICE });
 const config = loadGatewayConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
@@ -56,4 +59,5 @@ onShutdownSignal(logger, () => [
   { name: "drain rpc", run: () => server.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
+  { name: "flush traces", run: () => telemetry.shutdown() },
 ]);

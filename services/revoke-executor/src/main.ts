@@ -5,10 +5,13 @@ import { loadKeyring } from "@warden/crypto";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
+import { startTelemetry } from "@warden/telemetry";
 import { executorSettingsOf, loadExecutorConfig } from "./config.js";
 import { DEFAULT_EXECUTOR_SETTINGS, startRevokeExecutor } from "./revoke-executor.js";
 
 const SERVICE = "revoke-executor";
+// First, so everything after runs with tracing on (when OTEL_* asks for it).
+const telemetry = startTelemetry({ service: SERVICE });
 const config = loadExecutorConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
@@ -52,4 +55,5 @@ onShutdownSignal(logger, () => [
   },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
+  { name: "flush traces", run: () => telemetry.shutdown() },
 ]);

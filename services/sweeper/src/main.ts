@@ -9,6 +9,7 @@ import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { waitForRedis } from "@warden/redis";
 import { createHealthReporter } from "@warden/rpc";
+import { startTelemetry } from "@warden/telemetry";
 import { loadSweeperConfig } from "./config.js";
 import { buildNotifier } from "./notifications/build-notifier.js";
 import { runEventRouter } from "./notifications/event-router.js";
@@ -20,6 +21,8 @@ import { buildAllTasks } from "./tasks/build-tasks.js";
 import { buildServer } from "./server.js";
 
 const SERVICE = "sweeper";
+// First, so everything after runs with tracing on (when OTEL_* asks for it).
+const telemetry = startTelemetry({ service: SERVICE });
 const config = loadSweeperConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 if (!config.WARDEN_ADMIN_KEY) logger.warn("WARDEN_ADMIN_KEY is not set: SweeperService refuses every call");
@@ -111,4 +114,5 @@ onShutdownSignal(logger, () => [
   { name: "flush notifications", run: () => notifications.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
+  { name: "flush traces", run: () => telemetry.shutdown() },
 ]);

@@ -7,12 +7,15 @@ import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { createHealthReporter } from "@warden/rpc";
+import { startTelemetry } from "@warden/telemetry";
 import { buildTokenRefreshDeps } from "./build-token-refresh.js";
 import { loadTokenRefreshConfig } from "./config.js";
 import { runRefreshDueConsumer } from "./consumers/refresh-due-consumer.js";
 import { buildServer } from "./server.js";
 
 const SERVICE = "token-refresh";
+// First, so everything after runs with tracing on (when OTEL_* asks for it).
+const telemetry = startTelemetry({ service: SERVICE });
 const config = loadTokenRefreshConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
@@ -85,4 +88,5 @@ onShutdownSignal(logger, () => [
   { name: "stop cache invalidation", run: () => deps.close() },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
+  { name: "flush traces", run: () => telemetry.shutdown() },
 ]);

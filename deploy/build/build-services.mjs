@@ -7,7 +7,7 @@
 //
 //   node deploy/build/build-services.mjs                    every service
 //   node deploy/build/build-services.mjs revoke-executor    some
-//   node deploy/build/build-services.mjs --outdir /tmp/x jobs-gateway   elsewhere (tests)
+//   node deploy/build/build-services.mjs --outdir /tmp/x jobs-gateway   /tmp/x/jobs-gateway/dist/main.js (tests)
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -63,7 +63,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const started = performance.now();
     const { outfile, bytes } = await buildService(
       service,
-      outdir === undefined ? undefined : resolve(outdir, service),
+      outdir === undefined ? undefined : resolve(outdir, service, "dist"),
     );
     console.log(
       `built ${service} → ${outfile} (${(bytes / 1024 / 1024).toFixed(1)} MiB) in ${Math.round(performance.now() - started)} ms`,

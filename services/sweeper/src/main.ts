@@ -16,6 +16,7 @@ import { runEventRouter } from "./notifications/event-router.js";
 import { createNotificationDispatcher } from "./notifications/notification-dispatcher.js";
 import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 import { createScheduler } from "./scheduler/scheduler.js";
+import { registerTaskLagMetric } from "./scheduler/task-lag-metric.js";
 import { createTaskMetrics } from "./scheduler/task-metrics.js";
 import { buildAllTasks } from "./tasks/build-tasks.js";
 import { buildServer } from "./server.js";
@@ -33,6 +34,7 @@ const { database, redis, bus } = infrastructure;
 // Leases live in Redis: the first slot attempts must not race the connection.
 await waitForRedis(redis, 30_000);
 const registry = createMetricsRegistry(SERVICE);
+registerTaskLagMetric(registry, database.db);
 const health = createHealthReporter();
 const retryPolicy = {
   ...DEFAULT_RETRY_POLICY,

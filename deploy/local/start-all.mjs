@@ -7,8 +7,9 @@
 //
 // Probe ports: 9470, 9471, 9472, 9473 in the order below; WARDEN_PROBE_PORT moves the first (the
 // rest follow), WARDEN_PROBE_PORT_<SERVICE> (e.g. WARDEN_PROBE_PORT_JOBS_GATEWAY) sets one.
-// Which services: `--services=a,b` or WARDEN_SERVICES, each entry a service name (services/<name>/src/main.ts)
-// or name=path/to/main.ts.
+// Which services: `--services=a,b` or WARDEN_SERVICES, each entry a service name (the built
+// services/<name>/dist/main.js, from `pnpm build`) or name=path/to/main.js (a .ts path runs through tsx).
+// Built files run as in production: `node --enable-source-maps dist/main.js`.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -39,9 +40,10 @@ function serviceList() {
   return entries.map((entry, index) => {
     const [name, path] = entry.includes("=")
       ? entry.split(/=(.*)/s)
-      : [entry, `services/${entry}/src/main.ts`];
+      : [entry, `services/${entry}/dist/main.js`];
     const entryPath = resolve(ROOT, path);
-    if (!existsSync(entryPath)) fail(`${name}: ${entryPath} does not exist`);
+    if (!existsSync(entryPath))
+      fail(`${name}: ${entryPath} does not exist${path.endsWith(".js") ? " (run `pnpm build` first)" : ""}`);
     const override = process.env[`WARDEN_PROBE_PORT_${name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}`];
     return { name, entryPath, probePort: override ?? String(firstPort + index) };
   });
@@ -82,7 +84,8 @@ function stopAll(signal) {
 }
 
 for (const { name, entryPath, probePort } of services) {
-  const child = spawn(process.execPath, ["--import", "tsx", entryPath], {
+  const loader = entryPath.endsWith(".ts") ? ["--import", "tsx"] : ["--enable-source-maps"];
+  const child = spawn(process.execPath, [...loader, entryPath], {
     cwd: ROOT,
     env: { ...process.env, WARDEN_PROBE_PORT: probePort },
     stdio: ["ignore", "pipe", "pipe"],

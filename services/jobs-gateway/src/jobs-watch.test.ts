@@ -1,7 +1,7 @@
 import { createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { JobsService, JobStatus, ScopeKind, type RevokeJob } from "@warden/proto/jobs/v1";
-import { executorHeartbeatKey } from "@warden/redis";
+import { EXECUTOR_REDELIVERED_KEY, executorHeartbeatKey } from "@warden/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTenant,
@@ -201,9 +201,11 @@ describe("GetPoolStatus", () => {
     ).job!;
     await planItems(gateway, otherJob.id, 10, other.authConfigId);
 
+    // The pool's running total (executors add to it at each heartbeat), not the heartbeats' own figures.
+    await redis.set(EXECUTOR_REDELIVERED_KEY, "5");
     const status = await jobs.getPoolStatus({});
     expect(status.executors).toBe(2);
-    expect(status.redelivered).toBe(4n);
+    expect(status.redelivered).toBe(5n);
     expect(status.pending).toBe(25n);
     expect(status.inFlight).toBe(4n);
     expect(status.authConfigs).toHaveLength(1);
@@ -217,6 +219,8 @@ describe("GetPoolStatus", () => {
     expect(neighbourView.pending).toBe(10n);
     expect(neighbourView.authConfigs.map((a) => a.authConfigId)).toEqual([other.authConfigId]);
     await redis.del(executorHeartbeatKey("exec-a"), executorHeartbeatKey("exec-b"));
-    expect((await jobs.getPoolStatus({})).executors).toBe(0);
+    const afterExit = await jobs.getPoolStatus({});
+    expect(afterExit.executors).toBe(0);
+    expect(afterExit.redelivered).toBe(5n);
   });
 });

@@ -8,11 +8,14 @@ import { createLogger } from "@warden/logger";
 import { startServiceRelay } from "@warden/outbox";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { createAuditLog, createHealthReporter } from "@warden/rpc";
+import { startTelemetry } from "@warden/telemetry";
 import { loadGatewayConfig, publicUrlOf } from "./config.js";
 import { createStartOrJoinRevokeJob } from "./handlers/revoke-job-starter.js";
 import { buildServer } from "./server.js";
 
 const SERVICE = "jobs-gateway";
+// First, so everything after runs with tracing on (when OTEL_* asks for it).
+const telemetry = startTelemetry({ service: SERVICE });
 const config = loadGatewayConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
@@ -76,4 +79,5 @@ onShutdownSignal(logger, () => [
   { name: "flush api key last use", run: () => lastUsed.close() },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
+  { name: "flush traces", run: () => telemetry.shutdown() },
 ]);

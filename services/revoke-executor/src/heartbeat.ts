@@ -1,11 +1,11 @@
 import type { Logger } from "@warden/logger";
-import { executorHeartbeatKey, type Redis } from "@warden/redis";
+import { EXECUTOR_REDELIVERED_KEY, executorHeartbeatKey, type Redis } from "@warden/redis";
 import type { AuthConfigLoad } from "./fair-scheduler.js";
 
 /** What one executor reports for GetPoolStatus. */
 export interface HeartbeatSnapshot {
   inFlight: number;
-  /** Redelivered deliveries (delivery count > 1) handled since the previous heartbeat. */
+  /** Redelivered deliveries (delivery count > 1) handled since this executor started: a running total. */
   redelivered: number;
   authConfigs: Record<string, AuthConfigLoad>;
 }
@@ -18,7 +18,9 @@ export interface Heartbeat {
 
 /**
  * Every `intervalMs` SETs `executorHeartbeatKey(instance)` with a TTL of three
- * intervals; a Redis outage only skips beats (the executor keeps working).
+ * intervals and, in the same MULTI, adds the redeliveries seen since the last
+ * beat that landed to the pool's running total: none is counted twice or
+ * lost, and a Redis outage only skips beats (the executor keeps working).
  */
 export function startHeartbeat(options: {
   redis: Redis;
@@ -30,10 +32,20 @@ export function startHeartbeat(options: {
   const { redis, instance, intervalMs, logger } = options;
   const key = executorHeartbeatKey(instance);
   let failing = false;
-  const beat = async () => {
+  // The part of the running total already added to the pool's counter.
+  let added = 0;
+  const beat = async (alive = true) => {
     try {
-      const value = JSON.stringify({ instance, ...options.snapshot() });
-      await redis.set(key, value, "PX", intervalMs * 3);
+      const snapshot = options.snapshot();
+      const delta = snapshot.redelivered - added;
+      const tx = redis.multi();
+      if (alive) tx.set(key, JSON.stringify({ instance, ...snapshot }), "PX", intervalMs * 3);
+      else tx.del(key);
+      if (delta > 0) tx.incrby(EXECUTOR_REDELIVERED_KEY, delta);
+      const results = await tx.exec();
+      const failed = results?.find(([error]) => error !== null)?.[0];
+      if (results === null || failed) throw failed ?? new Error("heartbeat transaction discarded");
+      added += delta;
       failing = false;
     } catch (error) {
       if (!failing) logger.warn({ err: { message: (error as Error).message } }, "heartbeat not written");
@@ -46,7 +58,8 @@ export function startHeartbeat(options: {
   return {
     async stop() {
       clearInterval(timer);
-      await redis.del(key).catch(() => undefined);
+      // The last beat deletes the key and hands in the redeliveries not yet counted.
+      await beat(false);
     },
   };
 }

@@ -6,10 +6,13 @@ import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { startServiceRelay } from "@warden/outbox";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
+import { startTelemetry } from "@warden/telemetry";
 import { executorSettingsOf, loadExecutorConfig } from "./config.js";
 import { DEFAULT_EXECUTOR_SETTINGS, startRevokeExecutor } from "./revoke-executor.js";
 
 const SERVICE = "revoke-executor";
+// First, so everything after runs with tracing on (when OTEL_* asks for it).
+const telemetry = startTelemetry({ service: SERVICE });
 const config = loadExecutorConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
@@ -37,6 +40,7 @@ const executor = await startRevokeExecutor({
   logger,
   instanceId: config.WARDEN_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
   settings: executorSettingsOf(config, DEFAULT_EXECUTOR_SETTINGS),
+  registry,
 });
 const probes = await startProbeServer({
   port: config.WARDEN_PROBE_PORT,
@@ -61,4 +65,5 @@ onShutdownSignal(logger, () => [
   { name: "drain the outbox", run: () => relay.stop(config.WARDEN_SHUTDOWN_GRACE_MS) },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
+  { name: "flush traces", run: () => telemetry.shutdown() },
 ]);

@@ -16,6 +16,7 @@ import { JobEventSchema } from "@warden/proto/events/v1";
 import { RevokePlanSchema } from "@warden/proto/work/v1";
 import type { Redis } from "@warden/redis";
 import type { Kysely } from "kysely";
+import type { Registry } from "prom-client";
 import { createBatchGate } from "./batching/batch-gate.js";
 import { startItemConsumers, type ItemConsumers } from "./consumers/item-consumers.js";
 import { ensureJobConsumer } from "./consumers/job-consumer.js";
@@ -29,6 +30,8 @@ import { processItem, type ItemSettings } from "./items/process-item.js";
 import { createJobEvents } from "./job-events.js";
 import { createLedgerWriter } from "./ledger/ledger-writer.js";
 import { planJobRun } from "./planning/plan-job-run.js";
+import { createRevokeMetrics, NO_REVOKE_METRICS } from "./revoke-metrics.js";
+import { registerRevokeStateMetrics } from "./revoke-state-metrics.js";
 import {
   itemKeyString,
   loadItemContexts,
@@ -107,6 +110,8 @@ export interface ExecutorDeps {
   logger: Logger;
   instanceId: string;
   settings: ExecutorSettings;
+  /** Where the executor's metrics go (main.ts: the probe port's registry); omit to record none. */
+  registry?: Registry;
 }
 
 /** A running executor. */
@@ -137,6 +142,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
   // Set once the item consumers start; batches commit only after that.
   const itemsRef: { current?: ItemConsumers } = {};
   let redelivered = 0;
+  const metrics = deps.registry === undefined ? NO_REVOKE_METRICS : createRevokeMetrics(deps.registry);
   const inFlightItems = new Map<string, Promise<WorkOutcome>>();
 
   const liveness = createJobLiveness({
@@ -186,6 +192,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     settings,
     signal: stopping.signal,
     logger,
+    metrics,
   };
 
   const epochs = createConnectionEpochs(bus.nc, logger);
@@ -218,6 +225,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
           logger,
           batchSize: settings.planBatchSize,
           signal: planStopping.signal,
+          metrics,
         },
         delivery.message,
       ),
@@ -234,7 +242,10 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     refreshMs: settings.activeJobsRefreshMs,
     sweepMs: 30_000,
     handle: async (item, deliveryCount, jobSignal) => {
-      if (deliveryCount > 1) redelivered++;
+      if (deliveryCount > 1) {
+        redelivered++;
+        metrics.redelivered();
+      }
       // A second copy of an item this process is already working on (a re-published
       // message) waits for the first and is then dropped: one provider call, one outcome.
       const key = `${itemKeyString(item.jobId, item.accountId)}/${item.run}`;
@@ -256,6 +267,13 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
   });
 
   itemsRef.current = items;
+  if (deps.registry !== undefined)
+    registerRevokeStateMetrics(deps.registry, {
+      db,
+      jsm: bus.jsm,
+      itemsStream: names.streams.revokeItems,
+      runningJobs: () => items.jobs(),
+    });
   // CancelRevokeJob's event stops a job's provider calls at once, before the next status read.
   const cancellations = subscribeEvents(
     bus.nc,
@@ -274,11 +292,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     instance: deps.instanceId,
     intervalMs: settings.heartbeatMs,
     logger,
-    snapshot: () => {
-      const snapshot = { inFlight: scheduler.inFlight, redelivered, authConfigs: scheduler.authConfigLoad() };
-      redelivered = 0;
-      return snapshot;
-    },
+    snapshot: () => ({ inFlight: scheduler.inFlight, redelivered, authConfigs: scheduler.authConfigLoad() }),
   });
   logger.info({ instance: deps.instanceId, namespace: deps.namespace }, "revoke executor started");
 

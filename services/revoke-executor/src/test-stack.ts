@@ -10,6 +10,7 @@ import { createLogger } from "@warden/logger";
 import { startServiceRelay } from "@warden/outbox";
 import { createRedis, waitForRedis, type Redis } from "@warden/redis";
 import { fileURLToPath } from "node:url";
+import type { Registry } from "prom-client";
 import { freePort, startServiceProcess, testNamespace, type ServiceProcess } from "@warden/testkit";
 import {
   DEFAULT_EXECUTOR_SETTINGS,
@@ -85,7 +86,7 @@ export interface TestExecutor {
 export async function startTestExecutor(
   stack: TestStack,
   settings: Partial<ExecutorSettings> = {},
-  overrides: { bus?: Bus; database?: DatabaseHandle } = {},
+  overrides: { bus?: Bus; database?: DatabaseHandle; registry?: Registry } = {},
 ): Promise<TestExecutor> {
   const logLines: string[] = [];
   const destination = new Writable({
@@ -104,6 +105,7 @@ export async function startTestExecutor(
     logger,
     instanceId: `test-${randomBytes(3).toString("hex")}`,
     settings: { ...DEFAULT_EXECUTOR_SETTINGS, ...settings },
+    ...(overrides.registry === undefined ? {} : { registry: overrides.registry }),
   });
   return { executor, logLines, stop: () => executor.stop() };
 }

@@ -9,17 +9,21 @@ import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { waitForRedis } from "@warden/redis";
 import { createAuditLog, createHealthReporter } from "@warden/rpc";
+import { startTelemetry } from "@warden/telemetry";
 import { loadSweeperConfig } from "./config.js";
 import { buildNotifier } from "./notifications/build-notifier.js";
 import { runEventRouter } from "./notifications/event-router.js";
 import { createNotificationDispatcher } from "./notifications/notification-dispatcher.js";
 import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 import { createScheduler } from "./scheduler/scheduler.js";
+import { registerTaskLagMetric } from "./scheduler/task-lag-metric.js";
 import { createTaskMetrics } from "./scheduler/task-metrics.js";
 import { buildAllTasks } from "./tasks/build-tasks.js";
 import { buildServer } from "./server.js";
 
 const SERVICE = "sweeper";
+// First, so everything after runs with tracing on (when OTEL_* asks for it).
+const telemetry = startTelemetry({ service: SERVICE });
 const config = loadSweeperConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 if (!config.WARDEN_ADMIN_KEY) logger.warn("WARDEN_ADMIN_KEY is not set: SweeperService refuses every call");
@@ -35,6 +39,7 @@ const { database, redis, bus } = infrastructure;
 // Leases live in Redis: the first slot attempts must not race the connection.
 await waitForRedis(redis, 30_000);
 const registry = createMetricsRegistry(SERVICE);
+registerTaskLagMetric(registry, database.db);
 const health = createHealthReporter();
 const retryPolicy = {
   ...DEFAULT_RETRY_POLICY,
@@ -124,4 +129,5 @@ onShutdownSignal(logger, () => [
   { name: "flush notifications", run: () => notifications.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
+  { name: "flush traces", run: () => telemetry.shutdown() },
 ]);

@@ -8,12 +8,15 @@ import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { createAuditLog, createHealthReporter } from "@warden/rpc";
+import { startTelemetry } from "@warden/telemetry";
 import { buildTokenRefreshDeps } from "./build-token-refresh.js";
 import { loadTokenRefreshConfig } from "./config.js";
 import { runRefreshDueConsumer } from "./consumers/refresh-due-consumer.js";
 import { buildServer } from "./server.js";
 
 const SERVICE = "token-refresh";
+// First, so everything after runs with tracing on (when OTEL_* asks for it).
+const telemetry = startTelemetry({ service: SERVICE });
 // Each answer write is one short statement; a few connections carry hundreds a second.
 const ANSWER_POOL_SIZE = 3;
 const config = loadTokenRefreshConfig();
@@ -121,4 +124,5 @@ onShutdownSignal(logger, () => [
   { name: "close answer pool", run: () => answerDatabase.close() },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
+  { name: "flush traces", run: () => telemetry.shutdown() },
 ]);

@@ -29,3 +29,4 @@ export { runBatchConsumer } from "./run-batch-consumer.js";
 export { jobIdOfItemsConsumer, jobItemsConsumerName } from "./job-items-consumer.js";
 export type { ConsumerHealth } from "./reset-stale-consumer.js";
 export { resetStaleConsumer } from "./reset-stale-consumer.js";
+export { setTraceHeaders, traceContextOfHeaders, traceHeadersOfActiveContext } from "./trace-headers.js";

@@ -7,6 +7,7 @@ import {
   type MsgHdrs,
   type NatsConnection,
 } from "nats";
+import { setTraceHeaders, traceHeadersOfActiveContext } from "./trace-headers.js";
 
 /** One message for `publishWorkBatch`: a message to encode, or bytes already encoded (an outbox row). */
 export type WorkToPublish<Desc extends DescMessage = DescMessage> = {
@@ -46,7 +47,8 @@ const RETRY_BASE_MS = 250;
 // request/reply by hand on one wildcard inbox (instead of js.publish's
 // per-call promise, timer and stack capture) keeps 100k-item plans fast.
 /**
- * Publishes every item with up to `window` PubAcks outstanding, retrying lost
+ * Publishes every item (with the caller's W3C trace context, when tracing is
+ * on) with up to `window` PubAcks outstanding, retrying lost
  * or refused publishes; resolves once every item is stored, or rejects with the
  * first item that exhausted its attempts after the rest in flight settled
  * (re-running the whole batch is safe: msgIds dedup).
@@ -146,9 +148,12 @@ export async function publishWorkBatch(
   );
 
   let next = 0;
+  // One context for the whole batch: formatted once, not per message.
+  const traceHeaders = traceHeadersOfActiveContext();
   const start = (item: WorkToPublish) => {
     const msgHeaders = headers();
     msgHeaders.set("Nats-Msg-Id", item.msgId);
+    setTraceHeaders(msgHeaders, traceHeaders);
     const token = String(next++);
     const entry: InFlight = {
       subject: item.subject,

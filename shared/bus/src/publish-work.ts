@@ -1,5 +1,6 @@
 import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
-import type { JetStreamClient, PubAck } from "nats";
+import { headers, type JetStreamClient, type MsgHdrs, type PubAck } from "nats";
+import { setTraceHeaders, traceHeadersOfActiveContext } from "./trace-headers.js";
 
 export interface PublishWorkOptions {
   /** `Nats-Msg-Id`: a retry with the same id inside the duplicate window is dropped by the stream. */
@@ -20,7 +21,10 @@ export interface PublishedWork {
 
 const RETRY_BASE_MS = 250;
 
-/** Publishes one protobuf work message with `Nats-Msg-Id` and resolves once the stream stored it. */
+/**
+ * Publishes one protobuf work message with `Nats-Msg-Id` (and the active W3C
+ * trace context, when tracing is on) and resolves once the stream stored it.
+ */
 export async function publishWork<Desc extends DescMessage>(
   js: JetStreamClient,
   subject: string,
@@ -29,10 +33,14 @@ export async function publishWork<Desc extends DescMessage>(
   options: PublishWorkOptions,
 ): Promise<PublishedWork> {
   const data = toBinary(schema, create(schema, message));
+  const traceHeaders = traceHeadersOfActiveContext();
+  let msgHeaders: MsgHdrs | undefined;
+  if (Object.keys(traceHeaders).length > 0) setTraceHeaders((msgHeaders = headers()), traceHeaders);
   const ack = await publishWithRetry(
     js,
     subject,
     data,
+    msgHeaders,
     options.msgId,
     options.timeoutMs,
     options.attempts ?? 1,
@@ -44,6 +52,7 @@ async function publishWithRetry(
   js: JetStreamClient,
   subject: string,
   data: Uint8Array,
+  msgHeaders: MsgHdrs | undefined,
   msgId: string,
   timeoutMs: number | undefined,
   attempts: number,
@@ -52,6 +61,7 @@ async function publishWithRetry(
     try {
       return await js.publish(subject, data, {
         msgID: msgId,
+        ...(msgHeaders === undefined ? {} : { headers: msgHeaders }),
         ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
       });
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { context } from "@opentelemetry/api";
 import { millis, type ConsumerInfo, type JetStreamClient, type JsMsg } from "nats";
 import { createAckWaitExtender } from "./ack-wait-extender.js";
 import { errorField, silentBusLogger, type BusLogger } from "./bus-logger.js";
@@ -6,6 +7,7 @@ import { decodeDelivery } from "./decode-delivery.js";
 import { createInFlightLimiter } from "./in-flight-limiter.js";
 import { superviseConsumer, type PullOptions } from "./supervise-consumer.js";
 import { superviseFetchConsumer } from "./supervise-fetch-consumer.js";
+import { traceContextOfHeaders } from "./trace-headers.js";
 import {
   defaultRetryDelayMs,
   settleDelivery,
@@ -92,7 +94,8 @@ export async function runConsumer<Desc extends DescMessage>(
     void (async () => {
       let outcome: WorkOutcome | HandlerFailure;
       try {
-        outcome = await options.handler(delivery);
+        // The handler runs in the publisher's trace (W3C headers), so its spans join that trace.
+        outcome = await context.with(traceContextOfHeaders(raw.headers), () => options.handler(delivery));
       } catch (error) {
         outcome = { kind: "failed", error };
       } finally {

@@ -50,6 +50,7 @@ export type {
   ConnectSessionStatusColumn,
 } from "./tables/connect.table.js";
 export type { OutboxEventsTable, OutboxEventRow, NewOutboxEventRow } from "./tables/outbox.table.js";
+export type {
   AuditEventsTable,
   AuditEventRow,
   NewAuditEventRow,

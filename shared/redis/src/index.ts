@@ -6,5 +6,6 @@ export {
   authConfigRefreshFailureKey,
   executorHeartbeatKey,
   EXECUTOR_HEARTBEAT_PATTERN,
+  EXECUTOR_REDELIVERED_KEY,
 } from "./shared-keys.js";
 export { acquireOwnedLock, renewOwnedLock, releaseOwnedLock } from "./owned-lock.js";

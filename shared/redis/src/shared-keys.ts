@@ -14,7 +14,8 @@ export function authConfigRefreshFailureKey(authConfigId: string): string {
 /**
  * One revoke-executor replica's heartbeat (revoke-executor writes it with a
  * short TTL; GetPoolStatus reads every key with this prefix). Value: JSON
- * `{ instance, inFlight, redelivered, authConfigs: { [authConfigId]: { inFlight, limit } } }`.
+ * `{ instance, inFlight, redelivered, authConfigs: { [authConfigId]: { inFlight, limit } } }`,
+ * `redelivered` being that replica's running total since it started.
  */
 export function executorHeartbeatKey(instanceId: string): string {
   return `revoke-executor:heartbeat:${instanceId}`;
@@ -22,3 +23,10 @@ export function executorHeartbeatKey(instanceId: string): string {
 
 /** The pattern matching every executor heartbeat key (without the namespace prefix). */
 export const EXECUTOR_HEARTBEAT_PATTERN = "revoke-executor:heartbeat:*";
+
+/**
+ * The pool's running total of redelivered revoke items (integer): each
+ * executor adds what it saw since its previous heartbeat, so the total keeps
+ * counting across heartbeats and outlives the replicas that contributed to it.
+ */
+export const EXECUTOR_REDELIVERED_KEY = "revoke-executor:redelivered";

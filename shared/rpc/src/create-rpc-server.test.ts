@@ -139,6 +139,16 @@ describe("createRpcServer: grpc.health.v1", () => {
     expect((await check()).status).toBe("SERVING");
   });
 
+  it("answers for every service the router serves, following the server's status", async () => {
+    const check = (service: string) => callUnary<{ status: string }>(grpcHealth, "check", { service });
+    expect((await check("warden.admin.v1.AdminService")).status).toBe("SERVING");
+    expect((await check("grpc.health.v1.Health")).status).toBe("SERVING");
+    health.setStatus("", false);
+    expect((await check("warden.admin.v1.AdminService")).status).toBe("NOT_SERVING");
+    health.setStatus("", true);
+    expect((await check("warden.admin.v1.AdminService")).status).toBe("SERVING");
+  });
+
   it("answers NOT_FOUND for a service that never reported", async () => {
     const error = (await callUnary(grpcHealth, "check", { service: "nope" }).catch(
       (e: unknown) => e,

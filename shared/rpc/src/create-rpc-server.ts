@@ -29,6 +29,7 @@ import { observeRpcInterceptor } from "./observe-rpc-interceptor.js";
 import { correctRequestDecodeErrors } from "./request-decode-errors.js";
 import { shutdownSignalKey } from "./shutdown-signal.js";
 import { sniffHttpVersion } from "./sniff-http-version.js";
+import { traceRpcInterceptor } from "./trace-rpc-interceptor.js";
 
 /** A request as the RPC server sees it: HTTP/1.1 (Connect, gRPC-Web, static) or HTTP/2 (gRPC). */
 export type RpcServerRequest = http.IncomingMessage | http2.Http2ServerRequest;
@@ -44,7 +45,7 @@ export interface RpcServerOptions {
   /** Registers the service implementations; grpc.health.v1.Health is added automatically. */
   routes: (router: ConnectRouter, server: RpcServerContext) => void;
   logger: Logger;
-  /** Drives grpc.health.v1.Health; set NOT_SERVING on shutdown automatically. */
+  /** Drives grpc.health.v1.Health for "" and every routed service; NOT_SERVING on shutdown automatically. */
   health: HealthReporter;
   /**
    * Where every mutating RPC, token read and refused call is recorded; runs
@@ -101,7 +102,7 @@ const POLITE_CLOSE_MS = 1000;
 /**
  * Builds (without listening) one server that speaks gRPC over h2c with prior
  * knowledge and, on the same port, HTTP/1.1 Connect and gRPC-Web with CORS,
- * every call going through error mapping, logging, metrics and health.
+ * every call going through tracing, error mapping, logging, metrics and health.
  */
 export function createRpcServer(options: RpcServerOptions): RpcServer {
   const { logger, health } = options;
@@ -122,8 +123,13 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     routes(router) {
       router.service(Health, createHealthService(health));
       options.routes(router, { shutdownSignal: draining.signal });
+      // Health answers for every service this port routes, named from the router
+      // itself so a service added later can never be forgotten here.
+      health.serve(new Set(router.handlers.map((handler) => handler.service.typeName)));
     },
     interceptors: [
+      // Outermost, so the logs and metrics of a call happen inside its span.
+      traceRpcInterceptor(),
       observeRpcInterceptor({ logger, registry: options.registry }),
       ...(options.audit ? [createAuditInterceptor({ log: options.audit, logger })] : []),
       errorMappingInterceptor(logger),

@@ -21,6 +21,20 @@ describe("createHealthReporter", () => {
     expect(seen).toEqual([ServingStatus.SERVING, ServingStatus.NOT_SERVING]);
   });
 
+  it("makes served services mirror the whole server until one is set on its own", () => {
+    const health = createHealthReporter();
+    health.serve(["warden.jobs.v1.JobsService", "warden.leases.v1.LeasesService"]);
+    expect(health.getStatus("warden.jobs.v1.JobsService")).toBe(ServingStatus.SERVING);
+    const seen: ServingStatus[] = [];
+    health.watch("warden.jobs.v1.JobsService", (status) => seen.push(status));
+    health.setStatus("warden.leases.v1.LeasesService", true);
+    health.setStatus("", false);
+    expect(seen).toEqual([ServingStatus.NOT_SERVING]);
+    expect(health.getStatus("warden.leases.v1.LeasesService")).toBe(ServingStatus.SERVING);
+    health.shutdown();
+    expect(health.getStatus("warden.leases.v1.LeasesService")).toBe(ServingStatus.NOT_SERVING);
+  });
+
   it("marks everything not serving on shutdown and ignores later updates", () => {
     const health = createHealthReporter();
     health.setStatus("db", true);

@@ -11,6 +11,11 @@ export interface HealthReporter {
   getStatus(service: string): ServingStatus;
   /** Calls `listener` whenever `service` changes status; returns the unsubscribe function. */
   watch(service: string, listener: HealthListener): () => void;
+  /**
+   * Registers the services a server routes: each reports what `""` reports,
+   * now and on every later change of `""`, unless set on its own afterwards.
+   */
+  serve(services: Iterable<string>): void;
   /** Marks every known service NOT_SERVING for good, so balancers drain us before we stop. */
   shutdown(): void;
 }
@@ -22,17 +27,21 @@ export interface HealthReporter {
 export function createHealthReporter(): HealthReporter {
   const statuses = new Map<string, ServingStatus>([["", ServingStatus.SERVING]]);
   const listeners = new Map<string, Set<HealthListener>>();
+  // Services that mirror "": a server's routed services are exactly as healthy as the server.
+  const following = new Set<string>();
   let shutDown = false;
 
   function update(service: string, status: ServingStatus): void {
     if (statuses.get(service) === status) return;
     statuses.set(service, status);
     for (const listener of listeners.get(service) ?? []) listener(status);
+    if (service === "") for (const name of following) update(name, status);
   }
 
   return {
     setStatus(service, serving) {
       if (shutDown) return;
+      if (service !== "") following.delete(service);
       update(service, serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
     },
     getStatus(service) {
@@ -46,6 +55,13 @@ export function createHealthReporter(): HealthReporter {
         set.delete(listener);
         if (set.size === 0) listeners.delete(service);
       };
+    },
+    serve(services) {
+      for (const service of services) {
+        if (service === "" || statuses.has(service)) continue;
+        following.add(service);
+        update(service, statuses.get("")!);
+      }
     },
     shutdown() {
       shutDown = true;

@@ -22,3 +22,4 @@ export type { AuditActor } from "./audit-actor.js";
 export { actorOf } from "./audit-actor.js";
 export { collectObjectIds, MAX_OBJECT_IDS } from "./audit-object-ids.js";
 export { clientAddressKey } from "./client-address.js";
+export { traceContextClientInterceptor, traceRpcInterceptor } from "./trace-rpc-interceptor.js";

@@ -6,7 +6,7 @@ import {
   type GetPoolStatusRequest,
   type GetPoolStatusResponse,
 } from "@warden/proto/jobs/v1";
-import { EXECUTOR_HEARTBEAT_PATTERN, type Redis } from "@warden/redis";
+import { EXECUTOR_HEARTBEAT_PATTERN, EXECUTOR_REDELIVERED_KEY, type Redis } from "@warden/redis";
 import { z } from "zod";
 import type { GatewayDeps } from "../gateway-deps.js";
 import {
@@ -60,8 +60,8 @@ async function readHeartbeats(redis: Redis, namespace: string): Promise<Heartbea
 }
 
 /**
- * GetPoolStatus (scope jobs:read). executors and redelivered describe the
- * shared pool; pending, in_flight and the per-auth-config lines cover only
+ * GetPoolStatus (scope jobs:read). executors and redelivered (a running
+ * total) describe the shared pool; pending, in_flight and the per-auth-config lines cover only
  * the caller's tenant, so no other tenant's auth config ids or load leak.
  */
 export function createPoolStatusHandler(deps: GatewayDeps) {
@@ -73,8 +73,9 @@ export function createPoolStatusHandler(deps: GatewayDeps) {
   ): Promise<GetPoolStatusResponse> {
     const principal = requireScope(principalOf(ctx), "jobs:read");
     const tenant = { orgId: principal.orgId, projectId: principal.projectId };
-    const [beats, pending, pendingRows] = await Promise.all([
+    const [beats, redelivered, pending, pendingRows] = await Promise.all([
       readHeartbeats(redis, namespace),
+      redis.get(EXECUTOR_REDELIVERED_KEY),
       pendingOfInFlightJobs(db, tenant),
       pendingByAuthConfig(db, tenant),
     ]);
@@ -98,7 +99,8 @@ export function createPoolStatusHandler(deps: GatewayDeps) {
       executors: beats.length,
       pending: BigInt(pending),
       inFlight: BigInt(lines.reduce((sum, [, line]) => sum + line.inFlight, 0)),
-      redelivered: BigInt(beats.reduce((sum, b) => sum + b.redelivered, 0)),
+      // The pool's running total, not the live replicas' sum: it must not drop when one exits.
+      redelivered: BigInt(/^\d+$/.test(redelivered ?? "") ? redelivered! : 0),
       authConfigs: lines.map(([authConfigId, line]) => ({
         authConfigId,
         pending: BigInt(line.pending),

@@ -1,12 +1,15 @@
+import { SpanKind } from "@opentelemetry/api";
 import type { WorkOutcome } from "@warden/bus";
 import { openAccountToken, type Keyring } from "@warden/crypto";
 import type { Logger } from "@warden/logger";
 import { revokeToken, type RevokeAgents, type RevokeOutcome } from "@warden/oauth";
 import type { RevokeWorkItem } from "@warden/proto/work/v1";
+import { withSpan } from "@warden/telemetry";
 import type { FairScheduler } from "../fair-scheduler.js";
 import type { LedgerOutcome } from "../ledger/ledger-outcome.js";
 import type { LedgerWriter } from "../ledger/ledger-writer.js";
 import type { ItemContext, ItemKey } from "../repositories/item-context.repository.js";
+import type { ItemOutcome, ProviderOutcome, RevokeMetrics } from "../revoke-metrics.js";
 import type { AuthConfigCache, RevokeClient } from "./auth-config-cache.js";
 import type { PendingRecheck } from "./pending-recheck.js";
 import { retryDelayMs } from "./retry-delay.js";
@@ -34,6 +37,7 @@ export interface ProcessItemDeps {
   /** Aborts on shutdown or when the job stops (e.g. cancelled): an item still waiting for a slot is handed back. */
   signal: AbortSignal;
   logger: Logger;
+  metrics: RevokeMetrics;
 }
 
 const ACK: WorkOutcome = { kind: "ack" };
@@ -46,7 +50,16 @@ const ACK: WorkOutcome = { kind: "ack" };
  * resolves only after the outcome is committed to the ledger, with `ack` for a
  * final status and `nak` with the back-off delay for a retry.
  */
-export async function processItem(deps: ProcessItemDeps, item: RevokeWorkItem): Promise<WorkOutcome> {
+export function processItem(deps: ProcessItemDeps, item: RevokeWorkItem): Promise<WorkOutcome> {
+  const attributes = {
+    "warden.job_id": item.jobId,
+    "warden.account_id": item.accountId,
+    "warden.auth_config_id": item.authConfigId,
+  };
+  return withSpan("revoke.item", { attributes }, () => processItemInSpan(deps, item));
+}
+
+async function processItemInSpan(deps: ProcessItemDeps, item: RevokeWorkItem): Promise<WorkOutcome> {
   const context = await deps.loadContext({ jobId: item.jobId, accountId: item.accountId });
   // Idempotent skip: already final, a stale run, or a job that was cancelled or finished.
   if (context === undefined || context.status !== "pending" || context.run !== item.run) return ACK;
@@ -55,7 +68,10 @@ export async function processItem(deps: ProcessItemDeps, item: RevokeWorkItem): 
   const decided = await decide(deps, context);
   if (decided === "handed_back") return { kind: "nak" };
   if (decided === "job_stopped" || decided === "already_settled") return ACK;
-  const changed = await deps.ledger.write(decided.outcome);
+  const outcome = decided.outcome;
+  const changed = await withSpan("revoke.ledger_write", {}, () => deps.ledger.write(outcome));
+  // Counted once the write committed and changed the item, so the counts add up to the ledger's.
+  if (changed) deps.metrics.forAuthConfig(context.authConfigId).itemWritten(itemOutcomeOf(outcome));
   if (decided.outcome.kind === "retry" && changed) return { kind: "nak", delayMs: decided.delayMs };
   return ACK;
 }
@@ -125,15 +141,32 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
       !(await deps.isStillPending({ jobId: context.jobId, accountId: context.accountId, run: context.run }))
     )
       return "already_settled";
-    answer = await revokeToken({
-      revokeUrl: client.revokeUrl,
-      token,
-      tokenTypeHint: context.tokenKind === "refresh" ? "refresh_token" : "access_token",
-      client: client.credentials,
-      responseStyle: client.responseStyle,
-      timeoutMs: deps.settings.requestTimeoutMs,
-      agents: deps.agents,
-    });
+    const metrics = deps.metrics.forAuthConfig(context.authConfigId);
+    const revokeUrl = client.revokeUrl;
+    const startedAt = metrics.providerCallStarted();
+    let called: ProviderOutcome = "error";
+    try {
+      answer = await withSpan(
+        "revoke.provider_call",
+        { kind: SpanKind.CLIENT, attributes: { "warden.auth_config_id": context.authConfigId } },
+        async (span) => {
+          const answered = await revokeToken({
+            revokeUrl,
+            token,
+            tokenTypeHint: context.tokenKind === "refresh" ? "refresh_token" : "access_token",
+            client: client.credentials,
+            responseStyle: client.responseStyle,
+            timeoutMs: deps.settings.requestTimeoutMs,
+            agents: deps.agents,
+          });
+          span.setAttribute("warden.provider.outcome", answered.kind);
+          return answered;
+        },
+      );
+      called = answer.kind;
+    } finally {
+      metrics.providerCallEnded(startedAt, called);
+    }
   } finally {
     deps.scheduler.release(context.authConfigId);
   }
@@ -187,4 +220,8 @@ function fromAnswer(
       };
     }
   }
+}
+
+function itemOutcomeOf(outcome: LedgerOutcome): ItemOutcome {
+  return outcome.kind === "retry" ? "retried" : outcome.status;
 }

@@ -2,6 +2,7 @@ import { publishWorkBatch, type Bus, type BusNames, type WorkOutcome } from "@wa
 import type { Database } from "@warden/db";
 import type { Logger } from "@warden/logger";
 import { RevokeWorkItemSchema, type RevokePlan } from "@warden/proto/work/v1";
+import { withSpan } from "@warden/telemetry";
 import type { Kysely } from "kysely";
 import type { JobEvents } from "../job-events.js";
 import {
@@ -12,6 +13,7 @@ import {
   unpublishedItems,
   type PlannedItem,
 } from "../repositories/planning.repository.js";
+import type { RevokeMetrics } from "../revoke-metrics.js";
 
 export interface PlannerDeps {
   db: Kysely<Database>;
@@ -24,6 +26,7 @@ export interface PlannerDeps {
   batchSize: number;
   /** Aborts on shutdown: planning stops between batches and the plan is handed back. */
   signal: AbortSignal;
+  metrics: Pick<RevokeMetrics, "itemsPlanned">;
 }
 
 /**
@@ -34,7 +37,13 @@ export interface PlannerDeps {
  * pending). Safe to run again after a crash at any point: nothing is lost
  * (plan_cursor, published_cursor) and nothing duplicated (ON CONFLICT, Nats-Msg-Id).
  */
-export async function planJobRun(deps: PlannerDeps, plan: RevokePlan): Promise<WorkOutcome> {
+export function planJobRun(deps: PlannerDeps, plan: RevokePlan): Promise<WorkOutcome> {
+  // Items are published inside this span, so each item's trace continues from it.
+  const attributes = { "warden.job_id": plan.jobId, "warden.run": plan.run };
+  return withSpan("revoke.plan", { attributes }, () => planInSpan(deps, plan));
+}
+
+async function planInSpan(deps: PlannerDeps, plan: RevokePlan): Promise<WorkOutcome> {
   const { db, logger } = deps;
   const job = await findJob(db, plan.jobId);
   if (job === undefined || job.run !== plan.run || (job.status !== "planning" && job.status !== "running")) {
@@ -64,6 +73,7 @@ export async function planJobRun(deps: PlannerDeps, plan: RevokePlan): Promise<W
         return { kind: "nak" };
       }
       planned += next.inserted.length;
+      deps.metrics.itemsPlanned(next.inserted.length);
       publishing = publishAndAdvanceCursor(deps, job.id, plan.run, next.inserted);
       // Rethrown by the `await publishing` above; this only keeps it from counting as unhandled meanwhile.
       publishing.catch(() => undefined);

@@ -7,8 +7,10 @@ import {
 import type { Database } from "@warden/db";
 import { failedPrecondition, type WardenError } from "@warden/errors";
 import type { Logger } from "@warden/logger";
+import { SpanKind } from "@opentelemetry/api";
 import { requestRefreshTokenGrant, type RefreshOutcome } from "@warden/oauth";
 import { randomUUID } from "node:crypto";
+import { withSpan } from "@warden/telemetry";
 import type { Kysely, Transaction } from "kysely";
 import {
   clearRefreshAttempt,
@@ -145,13 +147,21 @@ export async function refreshAsLeader(
   }
 
   const outcome: RefreshOutcome = await whileCallingProvider(() =>
-    requestRefreshTokenGrant({
-      tokenUrl: client.token_url,
-      refreshToken,
-      client: { clientId: client.client_id, clientSecret, method: client.client_auth },
-      timeoutMs: deps.providerTimeoutMs,
-      ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    }),
+    withSpan(
+      "token.refresh.provider_call",
+      { kind: SpanKind.CLIENT, attributes: { "warden.auth_config_id": account.auth_config_id } },
+      async (span) => {
+        const answered = await requestRefreshTokenGrant({
+          tokenUrl: client.token_url,
+          refreshToken,
+          client: { clientId: client.client_id, clientSecret, method: client.client_auth },
+          timeoutMs: deps.providerTimeoutMs,
+          ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        });
+        span.setAttribute("warden.provider.outcome", answered.kind);
+        return answered;
+      },
+    ),
   );
   // Everything from here to the write's commit is the window in which a crash
   // loses a rotated refresh token: keep it to sealing and one statement.

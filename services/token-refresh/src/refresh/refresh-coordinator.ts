@@ -8,6 +8,7 @@ import { refreshFailureError, tokenFailure, unusableAccountError } from "./refre
 import type { RefreshEvents } from "./refresh-events.js";
 import { createFlightSlots } from "./flight-slots.js";
 import { createLeaderDrain } from "./leader-drain.js";
+import { withSpan } from "@warden/telemetry";
 import { createRedisOutageClock } from "./redis-outage-clock.js";
 import { keepRefreshLockAlive, type RedisRefreshLock } from "./redis-refresh-lock.js";
 
@@ -79,7 +80,14 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
   const outage = createRedisOutageClock(redis, deps.providerTimeoutMs);
   const leaders = createLeaderDrain();
 
-  async function run(seen: TokenAccount, startedAt: number): Promise<RefreshResult> {
+  // One span per coalesced flight: its lock wait and provider call are children.
+  function run(seen: TokenAccount, startedAt: number): Promise<RefreshResult> {
+    return withSpan("token.refresh", { attributes: { "warden.account_id": seen.id } }, () =>
+      runInSpan(seen, startedAt),
+    );
+  }
+
+  async function runInSpan(seen: TokenAccount, startedAt: number): Promise<RefreshResult> {
     const cached = await readCachedFailures(redis, seen);
     if (cached.account) {
       metrics.cachedFailureShortCircuits.inc({ scope: "account" });
@@ -138,7 +146,9 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
       for (let round = 0; round < FOLLOWER_ROUNDS; round++) {
         let owner: string | undefined;
         try {
-          owner = await lock.tryAcquire(seen.id);
+          owner = await withSpan("token.refresh.lock", { attributes: { "warden.lock": "redis" } }, () =>
+            lock.tryAcquire(seen.id),
+          );
         } catch (error) {
           // Nothing irreversible happened in this flight yet, so falling back is safe.
           throw new RedisUnreachable("redis lock unavailable", { cause: error });
@@ -210,8 +220,10 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
       outcome = await leaders.lead(() =>
         db.transaction().execute(async (trx) => {
           await sql`select set_config('lock_timeout', ${`${deps.followerWaitMs}ms`}, true)`.execute(trx);
-          await sql`select pg_advisory_xact_lock(hashtextextended(${`${deps.namespace}:token-refresh:${seen.id}`}, 0))`.execute(
-            trx,
+          await withSpan("token.refresh.lock", { attributes: { "warden.lock": "postgres" } }, () =>
+            sql`select pg_advisory_xact_lock(hashtextextended(${`${deps.namespace}:token-refresh:${seen.id}`}, 0))`.execute(
+              trx,
+            ),
           );
           const current = await findTokenAccount(trx, seen.id);
           const settled = settledByOthers(seen, current);

@@ -1,0 +1,76 @@
+import { trace } from "@opentelemetry/api";
+import { RefreshDueSchema } from "@warden/proto/work/v1";
+import { startTestTelemetry, type TestTelemetry } from "@warden/telemetry/testing";
+import { withSpan } from "@warden/telemetry";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Bus } from "./connect-bus.js";
+import { ensureStreams } from "./ensure-streams.js";
+import { publishWork } from "./publish-work.js";
+import { publishWorkBatch } from "./publish-work-batch.js";
+import { runConsumer } from "./run-consumer.js";
+import {
+  connectTestBus,
+  createTestWorkQueue,
+  deleteNamespaceStreams,
+  randomNamespace,
+  waitFor,
+} from "./test-bus.js";
+
+const namespace = randomNamespace();
+let bus: Bus;
+let telemetry: TestTelemetry;
+
+beforeAll(async () => {
+  telemetry = startTestTelemetry("bus");
+  bus = await connectTestBus("trace-headers.test");
+  await ensureStreams(bus.jsm, namespace);
+});
+
+afterAll(async () => {
+  await deleteNamespaceStreams(bus.jsm, namespace);
+  await bus.close();
+  await telemetry.shutdown();
+});
+
+describe("W3C trace context over NATS headers", () => {
+  it("a consumer's handler runs in the trace of the span that published the message, single or batched", async () => {
+    const queue = await createTestWorkQueue(bus.jsm, namespace, "traced");
+    const seen = new Map<string, string | undefined>();
+    const controller = new AbortController();
+    const loop = runConsumer({
+      js: bus.js,
+      stream: queue.stream,
+      durable: queue.durable,
+      schema: RefreshDueSchema,
+      concurrency: 4,
+      signal: controller.signal,
+      handler: async ({ message }) => {
+        seen.set(message.accountId, trace.getActiveSpan()?.spanContext().traceId);
+        return { kind: "ack" };
+      },
+    });
+    const single = await withSpan("publish one", {}, async (span) => {
+      await publishWork(bus.js, queue.subject, RefreshDueSchema, { accountId: "ca_1" }, { msgId: "one" });
+      return span.spanContext().traceId;
+    });
+    const batched = await withSpan("publish batch", {}, async (span) => {
+      await publishWorkBatch(
+        bus.nc,
+        ["ca_2", "ca_3"].map((accountId) => ({
+          subject: queue.subject,
+          schema: RefreshDueSchema,
+          message: { accountId },
+          msgId: accountId,
+        })),
+      );
+      return span.spanContext().traceId;
+    });
+    // Published outside any span: the handler runs in no trace at all.
+    await publishWork(bus.js, queue.subject, RefreshDueSchema, { accountId: "ca_4" }, { msgId: "four" });
+    await waitFor(() => seen.size === 4, 5_000, "four deliveries");
+    controller.abort();
+    await loop;
+    expect(single).not.toBe(batched);
+    expect(Object.fromEntries(seen)).toEqual({ ca_1: single, ca_2: batched, ca_3: batched, ca_4: undefined });
+  });
+});

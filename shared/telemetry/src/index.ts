@@ -1,0 +1,6 @@
+export type { TraceExporterKind, TraceSampling, TelemetryConfig } from "./telemetry-config.js";
+export { loadTelemetryConfig } from "./telemetry-config.js";
+export type { StartTelemetryOptions, Telemetry } from "./start-telemetry.js";
+export { startTelemetry } from "./start-telemetry.js";
+export type { SpanOptions } from "./with-span.js";
+export { withSpan } from "./with-span.js";

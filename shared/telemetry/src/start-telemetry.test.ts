@@ -1,0 +1,57 @@
+import { context, propagation, trace } from "@opentelemetry/api";
+import { afterEach, describe, expect, it } from "vitest";
+import { startTelemetry } from "./start-telemetry.js";
+import { startTestTelemetry, type TestTelemetry } from "./testing.js";
+import { withSpan } from "./with-span.js";
+
+let telemetry: TestTelemetry | undefined;
+
+afterEach(async () => {
+  await telemetry?.shutdown();
+  telemetry = undefined;
+});
+
+describe("startTelemetry", () => {
+  it("registers nothing when no exporter is configured", async () => {
+    const off = startTelemetry({ service: "svc", env: {} });
+    expect(off.enabled).toBe(false);
+    await withSpan("noop", {}, async (span) => expect(span.isRecording()).toBe(false));
+    const carrier: Record<string, string> = {};
+    propagation.inject(context.active(), carrier);
+    expect(carrier).toEqual({});
+  });
+
+  it("records nested spans in one trace and propagates W3C trace context", async () => {
+    telemetry = startTestTelemetry("svc");
+    const carrier: Record<string, string> = {};
+    await withSpan("outer", { attributes: { "warden.job_id": "pj_1" } }, async () => {
+      await withSpan("inner", {}, async () => propagation.inject(context.active(), carrier));
+    });
+    const [inner, outer] = telemetry.spans();
+    expect(outer?.name).toBe("outer");
+    expect(inner?.parentSpanContext?.spanId).toBe(outer!.spanContext().spanId);
+    expect(outer?.resource.attributes["service.name"]).toBe("svc");
+    expect(carrier.traceparent).toMatch(new RegExp(`^00-${outer!.spanContext().traceId}-`));
+
+    const remote = propagation.extract(context.active(), carrier);
+    await withSpan("remote child", { parent: remote }, async () => undefined);
+    expect(telemetry.spans()[2]?.spanContext().traceId).toBe(outer!.spanContext().traceId);
+  });
+
+  it("marks a failed span with the error type and never its message", async () => {
+    telemetry = startTestTelemetry();
+    const secret = Object.assign(new Error("token xoxb-secret refused"), { code: "ECONNRESET" });
+    await expect(withSpan("fails", {}, () => Promise.reject(secret))).rejects.toBe(secret);
+    const [span] = telemetry.spans();
+    expect(span?.status.code).toBe(2);
+    expect(span?.attributes["error.type"]).toBe("ECONNRESET");
+    expect(JSON.stringify({ ...span?.attributes, events: span?.events })).not.toContain("xoxb-secret");
+  });
+
+  it("unregisters on shutdown", async () => {
+    const started = startTestTelemetry();
+    await started.shutdown();
+    await withSpan("after", {}, async (span) => expect(span.isRecording()).toBe(false));
+    expect(trace.getActiveSpan()).toBeUndefined();
+  });
+});

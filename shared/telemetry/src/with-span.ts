@@ -1,0 +1,58 @@
+import {
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+  type TracerProvider,
+} from "@opentelemetry/api";
+
+// Registering a provider after trace.disable() replaces the global proxy, and a
+// tracer taken from the old one stays a no-op: so the tracer is re-taken
+// whenever the global provider changed (once per registration, not per span).
+let cached: { provider: TracerProvider; tracer: Tracer } | undefined;
+function wardenTracer(): Tracer {
+  const provider = trace.getTracerProvider();
+  if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer("warden") };
+  return cached.tracer;
+}
+
+/** Options of a span beyond its name. */
+export interface SpanOptions {
+  attributes?: Attributes;
+  kind?: SpanKind;
+  /** Parent context (e.g. extracted from message headers); default the active one. */
+  parent?: Context;
+}
+
+/**
+ * Runs `fn` inside a new active span that ends when `fn` settles, marked as an
+ * error (type only, never the message, which may carry a secret) if it throws.
+ * Without a registered tracer provider this is a no-op span: nothing is recorded.
+ */
+export function withSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
+  const run = async (span: Span): Promise<T> => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.setAttribute("error.type", errorType(error));
+      throw error;
+    } finally {
+      span.end();
+    }
+  };
+  const spanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes };
+  const tracer = wardenTracer();
+  return options.parent === undefined
+    ? tracer.startActiveSpan(name, spanOptions, run)
+    : tracer.startActiveSpan(name, spanOptions, options.parent, run);
+}
+
+function errorType(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" || typeof code === "number") return String(code);
+  return error instanceof Error ? error.name : "unknown";
+}

@@ -6,6 +6,7 @@ import {
   tokenKindFor,
   type CallingRevokeMethod,
 } from "./revoke-dialect.js";
+import { githubGrantUrl } from "./revoke-github-grant.js";
 import { createRevokeAgents, type RevokeTokenRequest } from "./revoke-token.js";
 
 let provider: MockProvider;
@@ -97,6 +98,11 @@ describe("revoke dialects", () => {
     });
     const outcome = await revokeWithMethod("bearer", request("bearer"));
     expect(outcome).toMatchObject({ kind: "retry", errorCode: "rate_limited", retryAfterMs: 3000 });
+  });
+
+  it("fills GitHub's {client_id} slot also after URL normalisation encoded its braces", () => {
+    const saved = new URL("https://api.github.com/applications/{client_id}/grant").toString();
+    expect(githubGrantUrl(saved, "Iv1.a b")).toBe("https://api.github.com/applications/Iv1.a%20b/grant");
   });
 
   it("picks the first release's rule when no method is set, and none without a URL", () => {

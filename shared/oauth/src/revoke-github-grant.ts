@@ -2,9 +2,12 @@ import { clientAuthentication } from "./client-authentication.js";
 import { secretsOf, sendRevokeRequest, type RevokeTokenRequest } from "./revoke-token.js";
 import type { RevokeOutcome } from "./revoke-response.js";
 
-/** The revoke URL with `{client_id}` filled in (path-encoded). */
+// A saved URL is normalised by the WHATWG parser, which percent-encodes the braces.
+const CLIENT_ID_SLOT = /\{client_id\}|%7Bclient_id%7D/i;
+
+/** The revoke URL with `{client_id}` filled in (path-encoded), whether or not the braces were percent-encoded. */
 export function githubGrantUrl(revokeUrl: string, clientId: string): string {
-  return revokeUrl.replace("{client_id}", encodeURIComponent(clientId));
+  return revokeUrl.replace(CLIENT_ID_SLOT, encodeURIComponent(clientId));
 }
 
 /**

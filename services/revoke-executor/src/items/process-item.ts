@@ -1,7 +1,7 @@
 import type { WorkOutcome } from "@warden/bus";
 import { openAccountToken, type Keyring } from "@warden/crypto";
 import type { Logger } from "@warden/logger";
-import { revokeToken, type RevokeAgents, type RevokeOutcome } from "@warden/oauth";
+import { revokeWithMethod, type RevokeAgents, type RevokeOutcome } from "@warden/oauth";
 import type { RevokeWorkItem } from "@warden/proto/work/v1";
 import type { FairScheduler } from "../fair-scheduler.js";
 import type { LedgerOutcome } from "../ledger/ledger-outcome.js";
@@ -85,8 +85,14 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
     return final("skipped", "no_tokens", "the account holds no tokens any more", false);
   }
   const client = await deps.authConfigs.get(context.authConfigId);
-  if (client === undefined || client.revokeUrl === null) {
-    return final("skipped", "no_revoke_url", "the auth config has no revoke_url; tokens wiped locally", true);
+  if (client === undefined) {
+    return final("skipped", "no_revoke_url", "the auth config is gone; tokens wiped locally", true);
+  }
+  const method = client.revokeMethod;
+  if (client.skip !== null || method === "none" || client.revokeUrl === null) {
+    // Nothing upstream can revoke one token (Microsoft, Atlassian …, or no revoke_url): wipe ours, say whose.
+    const skip = client.skip ?? { code: "no_revoke_url", message: "the auth config has no revoke_url" };
+    return final("skipped", skip.code, skip.message, true);
   }
 
   let token: string;
@@ -114,7 +120,7 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
     // so it costs no round trip while the slot is held.
     const live = deps.isJobLive(context.jobId);
     if (!(typeof live === "boolean" ? live : await live)) return "job_stopped";
-    answer = await revokeToken({
+    answer = await revokeWithMethod(method, {
       revokeUrl: client.revokeUrl,
       token,
       tokenTypeHint: context.tokenKind === "refresh" ? "refresh_token" : "access_token",

@@ -1,12 +1,7 @@
 import type { ClientAuthColumn, ResponseStyleColumn, RevokeMethodColumn } from "@warden/db";
 import { invalidArgument } from "@warden/errors";
 import { parseProviderUrl } from "@warden/oauth";
-import {
-  ClientAuth,
-  ResponseStyle,
-  RevokeMethod,
-  type CreateAuthConfigRequest,
-} from "@warden/proto/accounts/v1";
+import type { CreateAuthConfigRequest } from "@warden/proto/accounts/v1";
 import { findProvider, type ProviderEntry } from "@warden/providers";
 import {
   CLIENT_AUTH_FROM_PROTO,

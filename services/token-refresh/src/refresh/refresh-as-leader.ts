@@ -8,6 +8,7 @@ import type { Database } from "@warden/db";
 import { failedPrecondition, type WardenError } from "@warden/errors";
 import type { Logger } from "@warden/logger";
 import { requestRefreshTokenGrant, type RefreshOutcome } from "@warden/oauth";
+import { providerTerminalErrors } from "@warden/providers";
 import type { Kysely, Transaction } from "kysely";
 import {
   findRefreshClient,
@@ -93,6 +94,8 @@ export async function refreshAsLeader(
       tokenUrl: client.token_url,
       refreshToken,
       client: { clientId: client.client_id, clientSecret, method: client.client_auth },
+      // A catalog provider's own codes (GitHub's bad_refresh_token …) decide account vs app blame.
+      terminalErrors: providerTerminalErrors(client.provider),
       timeoutMs: deps.providerTimeoutMs,
       ...(deps.fetch ? { fetch: deps.fetch } : {}),
     }),

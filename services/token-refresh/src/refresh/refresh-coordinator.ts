@@ -5,7 +5,7 @@ import { sql, type Kysely } from "kysely";
 import { findTokenAccount, type TokenAccount } from "../repositories/token-accounts.repository.js";
 import { cacheAccountFailure, cacheAppFailure, readCachedFailures } from "./cached-failures.js";
 import { refreshAsLeader, type LeaderDeps, type LeaderOutcome } from "./refresh-as-leader.js";
-import { refreshFailureError, tokenFailure, unusableAccountError } from "./refresh-errors.js";
+import { refreshFailureError, tokenFailure, unusableAccountError, verdictOf } from "./refresh-errors.js";
 import type { RefreshEvents } from "./refresh-events.js";
 import { createFlightSlots } from "./flight-slots.js";
 import { createRedisOutageClock } from "./redis-outage-clock.js";
@@ -116,7 +116,10 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
       const settled = settledByOthers(seen, await findTokenAccount(db, seen.id));
       if (settled) return await settle(settled);
       if (event && event.kind !== "refreshed") {
-        return await settle({ kind: "refused", error: refreshFailureError(seen, event.errorCode) });
+        return await settle({
+          kind: "refused",
+          error: refreshFailureError(seen, event.errorCode, verdictOf(event)),
+        });
       }
       return undefined;
     } finally {
@@ -144,7 +147,10 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
         if (settled) return await settle(settled);
         if (event && event.kind !== "refreshed") {
           // The leader failed on the same tokens we hold; its failure is ours.
-          return await settle({ kind: "refused", error: refreshFailureError(seen, event.errorCode) });
+          return await settle({
+            kind: "refused",
+            error: refreshFailureError(seen, event.errorCode, verdictOf(event)),
+          });
         }
         // No word and no change: the leader died or is slow; its lock expires and we try again.
       }
@@ -254,7 +260,7 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
       }
       case "transient":
         events.publish("refresh_failed", outcome.account, outcome.errorCode);
-        throw refreshFailureError(outcome.account, outcome.errorCode);
+        throw refreshFailureError(outcome.account, outcome.errorCode, "transient");
       case "refused":
         throw outcome.error;
     }

@@ -6,6 +6,7 @@ import { adminCommands } from "./commands/admin.js";
 import { authConfigCommands } from "./commands/auth-configs.js";
 import { jobCommands } from "./commands/jobs.js";
 import { leaseCommands } from "./commands/leases.js";
+import { providerCommands } from "./commands/providers.js";
 import { revokeCommand } from "./commands/revoke.js";
 import { tokenCommands } from "./commands/token.js";
 import { printError } from "./print-error.js";
@@ -13,6 +14,7 @@ import { createRpcClients, DEFAULT_GATEWAY_URL, DEFAULT_TOKENS_URL } from "./rpc
 
 const GROUPS: CommandGroup[] = [
   adminCommands,
+  providerCommands,
   authConfigCommands,
   accountCommands,
   revokeCommand,

@@ -8,6 +8,7 @@ import { authConfigCommands } from "./commands/auth-configs.js";
 import { connectCommand } from "./commands/connect.js";
 import { jobCommands } from "./commands/jobs.js";
 import { leaseCommands } from "./commands/leases.js";
+import { providerCommands } from "./commands/providers.js";
 import { revokeCommand } from "./commands/revoke.js";
 import { tokenCommands } from "./commands/token.js";
 import { printError } from "./print-error.js";
@@ -15,6 +16,7 @@ import { createRpcClients, DEFAULT_GATEWAY_URL, DEFAULT_TOKENS_URL } from "./rpc
 
 const GROUPS: CommandGroup[] = [
   adminCommands,
+  providerCommands,
   authConfigCommands,
   accountCommands,
   connectCommand,

@@ -1,8 +1,11 @@
 /** The two provider endpoints that faults and forced errors can target. */
 export type ProviderEndpoint = "token" | "revoke";
 
-/** Answer shape: RFC 6749/7009 HTTP statuses, or Slack's HTTP 200 with `{"ok": false}`. */
-export type ResponseStyle = "rfc6749" | "slack";
+/**
+ * Answer shape: RFC 6749/7009 HTTP statuses, Slack's HTTP 200 with `{"ok": false}`,
+ * or RFC 6749 error bodies sent with HTTP 200 (GitHub's token endpoint).
+ */
+export type ResponseStyle = "rfc6749" | "slack" | "error_in_200";
 
 /** An error the provider answers instead of doing the real work. */
 export interface ForcedError {
@@ -103,7 +106,9 @@ const MAX_SECONDS = 10 * 365 * 24 * 3600;
 // (typed, but maybe from a test's `as any`) reject the same mistakes.
 const CHECKS: Record<Exclude<keyof ProviderSettings, "forceError">, Check> = {
   responseStyle: (value, field) => {
-    if (value !== "rfc6749" && value !== "slack") fail(field, '"rfc6749" or "slack"');
+    if (value !== "rfc6749" && value !== "slack" && value !== "error_in_200") {
+      fail(field, '"rfc6749", "slack" or "error_in_200"');
+    }
   },
   rotateRefreshTokens: bool,
   expiresIn: numberIn(0, MAX_SECONDS),

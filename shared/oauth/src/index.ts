@@ -10,6 +10,9 @@ export type { RevokeOutcome, RevokeRetryReason, RevokeHttpAnswer } from "./revok
 export { classifyRevokeAnswer, parseRetryAfter, sanitiseDescription } from "./revoke-response.js";
 export type { RevokeAgents, RevokeTokenRequest } from "./revoke-token.js";
 export { createRevokeAgents, revokeToken } from "./revoke-token.js";
+export type { RevokeMethod, CallingRevokeMethod } from "./revoke-dialect.js";
+export { effectiveRevokeMethod, revokeWithMethod, tokenKindFor } from "./revoke-dialect.js";
+export type { TerminalErrorCodes } from "./classify-provider-error.js";
 export type { RefreshFailureClass } from "./classify-provider-error.js";
 export { classifyProviderError } from "./classify-provider-error.js";
 export type {

@@ -1,3 +1,4 @@
+import type { TerminalErrorCodes } from "./classify-provider-error.js";
 import { clientAuthentication, type OAuthClientCredentials } from "./client-authentication.js";
 import { readCappedBody } from "./read-capped-body.js";
 import { classifyRefreshAnswer, type RefreshOutcome } from "./refresh-response.js";
@@ -10,6 +11,8 @@ export interface RefreshTokenGrantRequest {
   client: OAuthClientCredentials;
   /** Deadline of the whole exchange, connect to last byte. */
   timeoutMs: number;
+  /** The provider's own terminal error codes (from the catalog), if the auth config names one. */
+  terminalErrors?: TerminalErrorCodes;
   /** Injectable for tests; defaults to the global fetch (undici, keep-alive pooled). */
   fetch?: typeof fetch;
 }
@@ -41,11 +44,11 @@ export async function requestRefreshTokenGrant(request: RefreshTokenGrantRequest
       signal,
     });
     const text = await readCappedBody(response);
-    const outcome = classifyRefreshAnswer({
-      status: response.status,
-      retryAfter: response.headers.get("retry-after") ?? undefined,
-      body: text,
-    });
+    const outcome = classifyRefreshAnswer(
+      { status: response.status, retryAfter: response.headers.get("retry-after") ?? undefined, body: text },
+      Date.now(),
+      request.terminalErrors,
+    );
     // A provider echoing what we sent inside its error code must not smuggle it into our logs.
     if (
       outcome.kind === "failed" &&

@@ -2,7 +2,7 @@ import { SpanKind } from "@opentelemetry/api";
 import type { WorkOutcome } from "@warden/bus";
 import { openAccountToken, type Keyring } from "@warden/crypto";
 import type { Logger } from "@warden/logger";
-import { revokeToken, type RevokeAgents, type RevokeOutcome } from "@warden/oauth";
+import { revokeWithMethod, type RevokeAgents, type RevokeOutcome } from "@warden/oauth";
 import type { RevokeWorkItem } from "@warden/proto/work/v1";
 import { withSpan } from "@warden/telemetry";
 import type { FairScheduler } from "../fair-scheduler.js";
@@ -107,8 +107,14 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
     return final("skipped", "no_tokens", "the account holds no tokens any more", false);
   }
   const client = await deps.authConfigs.get(context.authConfigId);
-  if (client === undefined || client.revokeUrl === null) {
-    return final("skipped", "no_revoke_url", "the auth config has no revoke_url; tokens wiped locally", true);
+  if (client === undefined) {
+    return final("skipped", "no_revoke_url", "the auth config is gone; tokens wiped locally", true);
+  }
+  const method = client.revokeMethod;
+  if (client.skip !== null || method === "none" || client.revokeUrl === null) {
+    // Nothing upstream can revoke one token (Microsoft, Atlassian …, or no revoke_url): wipe ours, say whose.
+    const skip = client.skip ?? { code: "no_revoke_url", message: "the auth config has no revoke_url" };
+    return final("skipped", skip.code, skip.message, true);
   }
 
   let token: string;
@@ -150,7 +156,7 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
         "revoke.provider_call",
         { kind: SpanKind.CLIENT, attributes: { "warden.auth_config_id": context.authConfigId } },
         async (span) => {
-          const answered = await revokeToken({
+          const answered = await revokeWithMethod(method, {
             revokeUrl,
             token,
             tokenTypeHint: context.tokenKind === "refresh" ? "refresh_token" : "access_token",

@@ -11,6 +11,7 @@ import { SpanKind } from "@opentelemetry/api";
 import { requestRefreshTokenGrant, type RefreshOutcome } from "@warden/oauth";
 import { randomUUID } from "node:crypto";
 import { withSpan } from "@warden/telemetry";
+import { providerTerminalErrors } from "@warden/providers";
 import type { Kysely, Transaction } from "kysely";
 import {
   clearRefreshAttempt,
@@ -155,6 +156,8 @@ export async function refreshAsLeader(
           tokenUrl: client.token_url,
           refreshToken,
           client: { clientId: client.client_id, clientSecret, method: client.client_auth },
+          // A catalog provider's own codes (GitHub's bad_refresh_token …) decide account vs app blame.
+          terminalErrors: providerTerminalErrors(client.provider),
           timeoutMs: deps.providerTimeoutMs,
           ...(deps.fetch ? { fetch: deps.fetch } : {}),
         });

@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import { findTokenAccount, type TokenAccount } from "../repositories/token-accounts.repository.js";
 import { cacheAccountFailure, cacheAppFailure, readCachedFailures } from "./cached-failures.js";
 import { refreshAsLeader, type LeaderDeps, type LeaderOutcome } from "./refresh-as-leader.js";
-import { refreshFailureError, tokenFailure, unusableAccountError } from "./refresh-errors.js";
+import { refreshFailureError, tokenFailure, unusableAccountError, verdictOf } from "./refresh-errors.js";
 import type { RefreshEvents } from "./refresh-events.js";
 import { createFlightSlots } from "./flight-slots.js";
 import { createLeaderDrain } from "./leader-drain.js";
@@ -130,7 +130,10 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
       const settled = settledByOthers(seen, await findTokenAccount(db, seen.id));
       if (settled) return await settle(settled);
       if (event && event.kind !== "refreshed") {
-        return await settle({ kind: "refused", error: refreshFailureError(seen, event.errorCode) });
+        return await settle({
+          kind: "refused",
+          error: refreshFailureError(seen, event.errorCode, verdictOf(event)),
+        });
       }
       return undefined;
     } finally {
@@ -166,7 +169,10 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
         }
         if (event && event.kind !== "refreshed") {
           // The leader failed on the same tokens we hold; its failure is ours.
-          return await settle({ kind: "refused", error: refreshFailureError(seen, event.errorCode) });
+          return await settle({
+            kind: "refused",
+            error: refreshFailureError(seen, event.errorCode, verdictOf(event)),
+          });
         }
         // No word and no change: the leader died or is slow; its lock expires and we try again.
       }
@@ -291,7 +297,7 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
       }
       case "transient":
         events.publish("refresh_failed", outcome.account, outcome.errorCode);
-        throw refreshFailureError(outcome.account, outcome.errorCode);
+        throw refreshFailureError(outcome.account, outcome.errorCode, "transient");
       case "refused":
         throw outcome.error;
     }

@@ -34,6 +34,7 @@ export type RefreshClientRow = Pick<
   | "client_secret_key_id"
   | "client_auth"
   | "deleted_at"
+  | "provider"
 >;
 
 const TOKEN_ACCOUNT_COLUMNS = [
@@ -75,6 +76,7 @@ export async function findRefreshClient(db: Db, authConfigId: string): Promise<R
       "client_secret_key_id",
       "client_auth",
       "deleted_at",
+      "provider",
     ])
     .where("id", "=", authConfigId)
     .executeTakeFirst();

@@ -3,6 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createClients } from "./api.js";
 import { clearBanner, describeError, showBanner } from "./banner.js";
 import { el, replaceChildren } from "./element.js";
+import { renderAuditPage } from "./audit-page.js";
 import { renderJobPage } from "./job-page.js";
 import { renderJobsPage } from "./jobs-page.js";
 import { clearKey, loadKey, saveKey } from "./key-store.js";
@@ -60,6 +61,9 @@ function route(): void {
   if (jobMatch) {
     markNav("jobs");
     page = renderJobPage(ctx, jobMatch[1]!);
+  } else if (hash === "/audit") {
+    markNav("audit");
+    page = renderAuditPage(ctx);
   } else if (hash === "/accounts") {
     markNav("accounts");
     page = renderReconnectPage(ctx);

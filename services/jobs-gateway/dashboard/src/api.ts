@@ -1,12 +1,14 @@
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { AccountsService } from "@warden/proto/accounts/v1";
+import { AuditService } from "@warden/proto/audit/v1";
 import { JobsService } from "@warden/proto/jobs/v1";
 
 /** The services the dashboard calls, on the same origin that served it. */
 export interface DashboardClients {
   jobs: Client<typeof JobsService>;
   accounts: Client<typeof AccountsService>;
+  audit: Client<typeof AuditService>;
 }
 
 /** Connect-web clients sending `key` as the bearer on every call. */
@@ -16,5 +18,9 @@ export function createClients(key: string): DashboardClients {
     return next(req);
   };
   const transport = createConnectTransport({ baseUrl: location.origin, interceptors: [bearer] });
-  return { jobs: createClient(JobsService, transport), accounts: createClient(AccountsService, transport) };
+  return {
+    jobs: createClient(JobsService, transport),
+    accounts: createClient(AccountsService, transport),
+    audit: createClient(AuditService, transport),
+  };
 }

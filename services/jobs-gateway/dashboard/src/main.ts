@@ -3,6 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createClients } from "./api.js";
 import { clearBanner, describeError, showBanner } from "./banner.js";
 import { el, replaceChildren } from "./element.js";
+import { renderAuditPage } from "./audit-page.js";
 import { renderJobPage } from "./job-page.js";
 import { renderJobsPage } from "./jobs-page.js";
 import { clearKey, loadKey, saveKey } from "./key-store.js";
@@ -64,6 +65,9 @@ function route(): void {
   } else if (hash === "/providers") {
     markNav("providers");
     page = renderProvidersPage(ctx);
+  } else if (hash === "/audit") {
+    markNav("audit");
+    page = renderAuditPage(ctx);
   } else if (hash === "/accounts") {
     markNav("accounts");
     page = renderReconnectPage(ctx);

@@ -14,8 +14,8 @@ const ACCOUNTS = Number(process.env.WARDEN_TEST_FLOW_ACCOUNTS ?? 1_000);
 // deliveries wait for a slot many ack waits long and, with pulls ahead of the
 // handlers, in the client's buffer too, which used to revoke tokens twice.
 const EXECUTOR_ENV = {
-  WARDEN_REVOKE_ACK_WAIT_MS: "2000",
-  WARDEN_REVOKE_PER_AUTH_CONFIG: "16",
+  WARDEN_REVOKE_ACK_WAIT_MS: "4000",
+  WARDEN_REVOKE_PER_AUTH_CONFIG: "8",
   WARDEN_REVOKE_JOB_CONCURRENCY: "64",
   LOG_LEVEL: "info",
 };
@@ -68,7 +68,7 @@ describe("revoke executor flow control", () => {
   }, 360_000);
 
   it("revokes no token twice on a fast provider while busy loops load the machine", async () => {
-    // The production ack wait: starved of CPU for seconds, a process cannot keep a 2 s one alive.
+    // The production ack wait: starved of CPU for seconds, a process cannot keep a 4 s one alive.
     const env = { ...EXECUTOR_ENV, WARDEN_REVOKE_ACK_WAIT_MS: "15000" };
     const counts = await revokeWithTwoExecutors(ACCOUNTS, 5, { env, busyLoops: 2 });
     console.log(`flow control, 5 ms provider, loaded machine, 2 executors: ${JSON.stringify(counts)}`);

@@ -76,12 +76,20 @@ export function startItemConsumers(options: ItemConsumersOptions): ItemConsumers
     logger.debug({ jobId }, "consuming job items");
   };
 
+  // Loops of jobs that stopped (cancelled, finished) whose started deliveries are still
+  // settling: shutdown waits for them too, or it would cut their provider calls mid-flight.
+  const draining = new Set<Promise<void>>();
   const stopLoop = async (jobId: string, remove: boolean) => {
     const loop = loops.get(jobId);
     if (loop === undefined) return;
     loops.delete(jobId);
     loop.abort.abort();
-    await loop.done;
+    draining.add(loop.done);
+    try {
+      await loop.done;
+    } finally {
+      draining.delete(loop.done);
+    }
     if (remove) await removeQuietly(jobId);
   };
 
@@ -145,7 +153,7 @@ export function startItemConsumers(options: ItemConsumersOptions): ItemConsumers
       stopping.abort();
       clearInterval(refreshTimer);
       clearInterval(sweepTimer);
-      await Promise.all([...loops.keys()].map((jobId) => stopLoop(jobId, false)));
+      await Promise.all([...[...loops.keys()].map((jobId) => stopLoop(jobId, false)), ...draining]);
     },
   };
 }

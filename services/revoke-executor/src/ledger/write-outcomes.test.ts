@@ -148,24 +148,54 @@ describe("writeOutcomes", () => {
     });
     expect(byId.get(e)!.revoked_upstream_at).toBeInstanceOf(Date);
   });
+});
 
-  it("writes nothing onto a cancelled job's items", async () => {
+describe("writeOutcomes after a cancel raced the provider call", () => {
+  it("records a provider-confirmed revocation REVOKED with tokens wiped, and leaves other answers CANCELLED", async () => {
     const { db } = stack.database;
-    const project = await seedProject(db, stack.keyring, { accounts: 2, revokeUrl: null });
+    const project = await seedProject(db, stack.keyring, { accounts: 4, revokeUrl: null });
     const jobId = await runningJob(project);
+    const [a, b, c, d] = project.accounts.map((account) => account.id) as [string, string, string, string];
+    // CancelRevokeJob, as the gateway writes it: every pending item CANCELLED, the job cancelled.
     await sql`update revoke_items set status = 'cancelled' where job_id = ${jobId}`.execute(db);
-    await sql`update revoke_jobs set status = 'cancelled', cancelled = 2, pending = 0 where id = ${jobId}`.execute(
-      db,
-    );
-    const batch = await writeOutcomes(
-      db,
-      project.accounts.map((account) => final(jobId, account.id, "revoked")),
-    );
-    expect(batch.changed).toEqual([false, false]);
-    expect(await expectCountsAddUp(db, jobId)).toMatchObject({
-      status: "cancelled",
-      cancelled: 2,
-      revoked: 0,
+    await sql`update revoke_jobs set status = 'cancelled', cancelled = 4, pending = 0, finished_at = now()
+               where id = ${jobId}`.execute(db);
+
+    const batch = await writeOutcomes(db, [
+      final(jobId, a, "revoked"),
+      final(jobId, b, "failed"),
+      // Skipped without a provider call: no confirmation, so the cancel stands.
+      final(jobId, c, "skipped"),
+      // A stale run's confirmation does not touch this run's line.
+      { ...final(jobId, d, "revoked"), run: 2 },
+    ]);
+    expect(batch.changed).toEqual([true, false, false, false]);
+    expect(batch.wipedAccounts.map((w) => w.account.id)).toEqual([a]);
+    expect(batch.completedJobs).toEqual([]);
+    const statuses = await db
+      .selectFrom("revoke_items")
+      .select(["account_id", "status"])
+      .where("job_id", "=", jobId)
+      .execute();
+    expect(Object.fromEntries(statuses.map((s) => [s.account_id, s.status]))).toEqual({
+      [a]: "revoked",
+      [b]: "cancelled",
+      [c]: "cancelled",
+      [d]: "cancelled",
     });
+    const account = await db
+      .selectFrom("connected_accounts")
+      .select(["status", "refresh_token_ciphertext", "revoked_upstream_at"])
+      .where("id", "=", a)
+      .executeTakeFirstOrThrow();
+    expect(account).toMatchObject({ status: "revoked", refresh_token_ciphertext: null });
+    expect(account.revoked_upstream_at).not.toBeNull();
+    const job = await expectCountsAddUp(db, jobId);
+    expect(job).toMatchObject({ status: "cancelled", revoked: 1, cancelled: 3, pending: 0 });
+
+    // A second delivery of the same confirmation changes nothing more.
+    const again = await writeOutcomes(db, [final(jobId, a, "revoked")]);
+    expect(again.changed).toEqual([false]);
+    expect(await expectCountsAddUp(db, jobId)).toMatchObject({ revoked: 1, cancelled: 3 });
   });
 });

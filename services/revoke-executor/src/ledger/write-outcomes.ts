@@ -34,7 +34,9 @@ interface BatchResult {
 /**
  * Writes a batch of outcomes in one transaction of two statements: final
  * statuses only onto items still `pending` in the same run (so an item gets
- * exactly one final status however often it is delivered), wipes and lease
+ * exactly one final status however often it is delivered), except that a
+ * provider-confirmed revocation also turns a `cancelled` item of that run
+ * `revoked` (the cancel raced the call, the provider had the last word), wipes and lease
  * revocations for the items that changed, job counters moved by exactly the
  * rows changed, completion of running jobs left with nothing pending, and
  * the outbox events `eventsOf` builds from what changed.
@@ -56,6 +58,7 @@ export async function writeOutcomes(
   const unique = outcomes.filter((_, index) => firsts[index]);
   const finals = unique.filter((o) => o.kind === "final");
   const retries = unique.filter((o) => o.kind === "retry");
+  const confirmed = finals.filter((o) => o.kind === "final" && o.status === "revoked" && o.confirmedUpstream);
   const jobIds = [...new Set(unique.map((o) => o.jobId))].sort();
 
   return db.transaction().execute(async (trx) => {
@@ -83,6 +86,23 @@ export async function writeOutcomes(
        where i.job_id = v.job_id and i.account_id = v.account_id and i.run = v.run and i.status = 'pending'
       returning i.job_id, i.account_id, i.status, v.wipe, v.confirmed
     ),
+    -- A cancel that landed while the provider call was in flight marked the item cancelled; the
+    -- provider has confirmed the revocation, so the truth is revoked (and the tokens are wiped).
+    rescued as (
+      update revoke_items as i
+         set status = 'revoked', attempts = v.attempts, error_code = null, error_message = null,
+             wiped_locally = false, updated_at = now()
+        from unnest(${confirmed.map((o) => o.jobId)}::text[], ${confirmed.map((o) => o.accountId)}::text[],
+                    ${confirmed.map((o) => o.run)}::int[], ${confirmed.map((o) => o.attempts)}::int[])
+             as v(job_id, account_id, run, attempts)
+       where i.job_id = v.job_id and i.account_id = v.account_id and i.run = v.run and i.status = 'cancelled'
+      returning i.job_id, i.account_id, true as wipe, true as confirmed
+    ),
+    settled as (
+      select job_id, account_id, wipe, confirmed from finals
+      union all
+      select job_id, account_id, wipe, confirmed from rescued
+    ),
     retried as (
       update revoke_items as i
          set attempts = v.attempts, error_code = v.error_code, updated_at = now()
@@ -101,31 +121,34 @@ export async function writeOutcomes(
              status_changed_at = case when a.status in ('deleted', 'revoked') then a.status_changed_at else now() end,
              revoked_upstream_at = case when f.confirmed then now() else a.revoked_upstream_at end,
              token_version = a.token_version + 1, updated_at = now()
-        from finals as f
+        from settled as f
        where f.wipe and a.id = f.account_id
       returning a.id, a.org_id, a.project_id, a.auth_config_id, f.job_id
     ),
     revoked_leases as (
       update leases as l
          set status = 'revoked', ended_at = now()
-       where l.account_id in (select account_id from finals where wipe) and l.status = 'active'
+       where l.account_id in (select account_id from settled where wipe) and l.status = 'active'
       returning l.id, l.org_id, l.project_id, l.account_id, l.holder, l.purpose, l.status,
                 l.created_at, l.expires_at, l.ended_at
     ),
     deltas as (
-      select job_id, count(*)::int as moved,
-             (count(*) filter (where status = 'revoked'))::int as revoked,
-             (count(*) filter (where status = 'failed'))::int as failed,
-             (count(*) filter (where status = 'skipped'))::int as skipped
-        from finals
+      select job_id, sum(moved)::int as moved, sum(revoked)::int as revoked, sum(failed)::int as failed,
+             sum(skipped)::int as skipped, sum(uncancelled)::int as uncancelled
+        from (select job_id, 1 as moved, (status = 'revoked')::int as revoked, (status = 'failed')::int as failed,
+                     (status = 'skipped')::int as skipped, 0 as uncancelled
+                from finals
+              union all
+              select job_id, 0, 1, 0, 0, 1 from rescued) as moves
        group by job_id
     ),
     moved_jobs as (
       update revoke_jobs as j
          set pending = j.pending - d.moved, revoked = j.revoked + d.revoked,
              failed = j.failed + d.failed, skipped = j.skipped + d.skipped,
-             status = case when j.status = 'running' and j.pending = d.moved then 'completed' else j.status end,
-             finished_at = case when j.status = 'running' and j.pending = d.moved then now() else j.finished_at end,
+             cancelled = j.cancelled - d.uncancelled,
+             status = case when j.status = 'running' and d.moved > 0 and j.pending = d.moved then 'completed' else j.status end,
+             finished_at = case when j.status = 'running' and d.moved > 0 and j.pending = d.moved then now() else j.finished_at end,
              updated_at = now()
         from deltas as d
        where j.id = d.job_id
@@ -133,7 +156,7 @@ export async function writeOutcomes(
     )
     select
       (select coalesce(json_agg(json_build_array(c.job_id, c.account_id)), '[]')
-         from (select job_id, account_id from finals union all select job_id, account_id from retried) as c) as changed,
+         from (select job_id, account_id from settled union all select job_id, account_id from retried) as c) as changed,
       (select coalesce(json_agg(w), '[]') from wiped as w) as wiped,
       (select coalesce(json_agg(l), '[]') from revoked_leases as l) as leases,
       (select coalesce(json_agg(m), '[]') from moved_jobs as m) as jobs`.execute(trx);

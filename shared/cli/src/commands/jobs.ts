@@ -12,7 +12,14 @@ import {
   type RevokeItem,
   type RevokeJob,
 } from "@warden/proto/jobs/v1";
-import { flag, pagingOptions, positional, type CommandContext, type CommandGroup } from "../command.js";
+import {
+  flag,
+  listOption,
+  pagingOptions,
+  positional,
+  type CommandContext,
+  type CommandGroup,
+} from "../command.js";
 import { enumLabel, formatCount, formatTime } from "../format.js";
 import { fetchPages, printNextCursorHint } from "../paging.js";
 import { printMessage } from "../print-message.js";
@@ -140,12 +147,21 @@ export const jobCommands: CommandGroup = {
       },
     },
     retry: {
-      usage: "<job-id> [--watch]",
-      summary: "start a new run over the failed items only",
+      usage: "<job-id> [--include-cancelled] [--item <account-id>]... [--watch]",
+      summary:
+        "start a new run over the failed items (--include-cancelled: also resume cancelled ones; --item: only these)",
       positionals: [1, 1],
-      options: { watch: { type: "boolean" } },
+      options: {
+        watch: { type: "boolean" },
+        "include-cancelled": { type: "boolean" },
+        item: { type: "string", multiple: true },
+      },
       async run(ctx) {
-        const response = await ctx.clients.jobs.retryRevokeJob({ jobId: positional(ctx, 0) });
+        const response = await ctx.clients.jobs.retryRevokeJob({
+          jobId: positional(ctx, 0),
+          includeCancelled: flag(ctx, "include-cancelled"),
+          connectedAccountIds: listOption(ctx, "item"),
+        });
         if (flag(ctx, "watch") && response.job)
           return watchJob(ctx.clients.jobs, response.job.id, ctx.io, ctx.json);
         printMessage(ctx, RetryRevokeJobResponseSchema, response, () => printJob(ctx, response.job));

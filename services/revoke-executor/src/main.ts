@@ -11,7 +11,9 @@ import { DEFAULT_EXECUTOR_SETTINGS, startRevokeExecutor } from "./revoke-executo
 const SERVICE = "revoke-executor";
 const config = loadExecutorConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
+const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message), {
+  production: config.NODE_ENV === "production",
+});
 
 const infrastructure = await openInfrastructure({
   service: SERVICE,
@@ -32,6 +34,7 @@ const executor = await startRevokeExecutor({
 });
 const probes = await startProbeServer({
   port: config.WARDEN_PROBE_PORT,
+  host: config.WARDEN_BIND_HOST,
   registry,
   checks: infrastructure.checks,
   logger,

@@ -77,9 +77,10 @@ const server = buildServer({
   health,
   authenticate: createAuthenticator({ db: database.db, adminKey: config.WARDEN_ADMIN_KEY }),
 });
-const port = await server.listen(config.WARDEN_SWEEPER_PORT);
+const port = await server.listen(config.WARDEN_SWEEPER_PORT, config.WARDEN_BIND_HOST);
 const probes = await startProbeServer({
   port: config.WARDEN_PROBE_PORT,
+  host: config.WARDEN_BIND_HOST,
   registry,
   checks: infrastructure.checks,
   logger,

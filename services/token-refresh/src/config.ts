@@ -1,4 +1,10 @@
-import { baseVariables, millisecondsVariable, parseConfig, portVariable } from "@warden/config";
+import {
+  baseVariables,
+  millisecondsVariable,
+  parseConfig,
+  portVariable,
+  requiredInProduction,
+} from "@warden/config";
 import { z } from "zod";
 
 const seconds = (defaultSeconds: number) => z.coerce.number().int().min(0).default(defaultSeconds);
@@ -42,7 +48,8 @@ const tokenRefreshSchema = z
         message: "must be longer than WARDEN_PROVIDER_TIMEOUT_MS",
       });
     }
-  });
+  })
+  .superRefine(requiredInProduction(["WARDEN_ENCRYPTION_KEYS"]));
 
 export type TokenRefreshConfig = z.output<typeof tokenRefreshSchema>;
 

@@ -15,7 +15,9 @@ import { buildServer } from "./server.js";
 const SERVICE = "token-refresh";
 const config = loadTokenRefreshConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
+const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message), {
+  production: config.NODE_ENV === "production",
+});
 
 const infrastructure = await openInfrastructure({
   service: SERVICE,
@@ -48,7 +50,7 @@ const server = buildServer({
     apiKeyCacheMs: 2000,
   }),
 });
-const port = await server.listen(config.WARDEN_TOKENS_PORT);
+const port = await server.listen(config.WARDEN_TOKENS_PORT, config.WARDEN_BIND_HOST);
 
 const consumerStop = new AbortController();
 const consumer = runRefreshDueConsumer(
@@ -64,6 +66,7 @@ const consumer = runRefreshDueConsumer(
 
 const probes = await startProbeServer({
   port: config.WARDEN_PROBE_PORT,
+  host: config.WARDEN_BIND_HOST,
   registry,
   checks: infrastructure.checks,
   logger,

@@ -9,4 +9,7 @@ export {
   logLevelVariable,
   streamReplicasVariable,
   baseVariables,
+  nodeEnvVariable,
+  bindHostVariable,
+  requiredInProduction,
 } from "./common-variables.js";

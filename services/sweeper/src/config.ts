@@ -1,4 +1,10 @@
-import { baseVariables, millisecondsVariable, parseConfig, portVariable } from "@warden/config";
+import {
+  baseVariables,
+  millisecondsVariable,
+  parseConfig,
+  portVariable,
+  requiredInProduction,
+} from "@warden/config";
 import { z } from "zod";
 
 const MINUTE = 60_000;
@@ -13,6 +19,7 @@ export const TASK_NAMES = [
   "secrets-purge",
   "ledger-retention",
   "reconnect-digest",
+  "secrets-reseal",
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
@@ -71,6 +78,9 @@ const sweeperSchema = z
     WARDEN_SWEEP_SECRETS_PURGE_INTERVAL_MS: positiveMs(10 * MINUTE),
     WARDEN_SWEEP_LEDGER_RETENTION_INTERVAL_MS: positiveMs(HOUR),
     WARDEN_SWEEP_RECONNECT_DIGEST_INTERVAL_MS: positiveMs(HOUR),
+    WARDEN_SWEEP_SECRETS_RESEAL_INTERVAL_MS: positiveMs(HOUR),
+    /** Keys for secrets-reseal: everything not under the first key is re-sealed under it. */
+    WARDEN_ENCRYPTION_KEYS: z.string().optional(),
     WARDEN_RECOVERY_ITEM_TIMEOUT_MS: positiveMs(5 * MINUTE),
     WARDEN_RECOVERY_PLANNING_TIMEOUT_MS: positiveMs(5 * MINUTE),
     WARDEN_REFRESH_AHEAD_WINDOW_MS: positiveMs(5 * MINUTE),
@@ -105,7 +115,8 @@ const sweeperSchema = z
         message: "must be at least WARDEN_RETRY_INITIAL_MS",
       });
     }
-  });
+  })
+  .superRefine(requiredInProduction(["WARDEN_ENCRYPTION_KEYS"]));
 
 export type SweeperConfig = z.output<typeof sweeperSchema>;
 
@@ -124,6 +135,7 @@ export function taskInterval(config: SweeperConfig, task: TaskName): number {
     "secrets-purge": config.WARDEN_SWEEP_SECRETS_PURGE_INTERVAL_MS,
     "ledger-retention": config.WARDEN_SWEEP_LEDGER_RETENTION_INTERVAL_MS,
     "reconnect-digest": config.WARDEN_SWEEP_RECONNECT_DIGEST_INTERVAL_MS,
+    "secrets-reseal": config.WARDEN_SWEEP_SECRETS_RESEAL_INTERVAL_MS,
   };
   return own[task];
 }

@@ -6,6 +6,7 @@ import { createAuthenticator } from "@warden/auth";
 import { busNames } from "@warden/bus";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
+import { loadKeyring } from "@warden/crypto";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { waitForRedis } from "@warden/redis";
 import { createHealthReporter } from "@warden/rpc";
@@ -49,7 +50,13 @@ const notifier = buildNotifier(
 );
 const notifications = createNotificationDispatcher(notifier, logger);
 const names = busNames(config.WARDEN_NAMESPACE);
-const allTasks = buildAllTasks({ db: database.db, redis, bus, names, notifications }, config);
+const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message), {
+  production: config.NODE_ENV === "production",
+});
+const allTasks = buildAllTasks(
+  { db: database.db, redis, bus, names, notifications, keyring, registry },
+  config,
+);
 const scheduler = createScheduler({
   db: database.db,
   redis,

@@ -18,7 +18,9 @@ const SERVICE = "jobs-gateway";
 const telemetry = startTelemetry({ service: SERVICE });
 const config = loadGatewayConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
+const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message), {
+  production: config.NODE_ENV === "production",
+});
 if (!config.WARDEN_ADMIN_KEY) logger.warn("WARDEN_ADMIN_KEY is not set: AdminService refuses every call");
 
 const infrastructure = await openInfrastructure({
@@ -60,9 +62,10 @@ const server = buildServer({
     lastUsed,
   }),
 });
-const port = await server.listen(config.WARDEN_GATEWAY_PORT);
+const port = await server.listen(config.WARDEN_GATEWAY_PORT, config.WARDEN_BIND_HOST);
 const probes = await startProbeServer({
   port: config.WARDEN_PROBE_PORT,
+  host: config.WARDEN_BIND_HOST,
   registry,
   checks: infrastructure.checks,
   logger,

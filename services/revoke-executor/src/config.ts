@@ -4,6 +4,7 @@ import {
   millisecondsVariable,
   parseConfig,
   portVariable,
+  requiredInProduction,
 } from "@warden/config";
 import { z } from "zod";
 import type { ExecutorSettings } from "./revoke-executor.js";
@@ -37,7 +38,8 @@ const executorSchema = z
   .refine((c) => c.WARDEN_REVOKE_PER_AUTH_CONFIG <= c.WARDEN_REVOKE_MAX_IN_FLIGHT, {
     path: ["WARDEN_REVOKE_PER_AUTH_CONFIG"],
     message: "must not exceed WARDEN_REVOKE_MAX_IN_FLIGHT",
-  });
+  })
+  .superRefine(requiredInProduction(["WARDEN_ENCRYPTION_KEYS"]));
 
 export type ExecutorConfig = z.output<typeof executorSchema>;
 

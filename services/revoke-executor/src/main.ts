@@ -15,7 +15,9 @@ const SERVICE = "revoke-executor";
 const telemetry = startTelemetry({ service: SERVICE });
 const config = loadExecutorConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
+const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message), {
+  production: config.NODE_ENV === "production",
+});
 
 const infrastructure = await openInfrastructure({
   service: SERVICE,
@@ -44,6 +46,7 @@ const executor = await startRevokeExecutor({
 });
 const probes = await startProbeServer({
   port: config.WARDEN_PROBE_PORT,
+  host: config.WARDEN_BIND_HOST,
   registry,
   checks: infrastructure.checks,
   logger,

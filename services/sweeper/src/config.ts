@@ -4,6 +4,7 @@ import {
   millisecondsVariable,
   parseConfig,
   portVariable,
+  requiredInProduction,
 } from "@warden/config";
 import { z } from "zod";
 
@@ -20,6 +21,7 @@ export const TASK_NAMES = [
   "ledger-retention",
   "reconnect-digest",
   "audit-retention",
+  "secrets-reseal",
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
@@ -82,6 +84,9 @@ const sweeperSchema = z
     WARDEN_SWEEP_LEDGER_RETENTION_INTERVAL_MS: positiveMs(HOUR),
     WARDEN_SWEEP_RECONNECT_DIGEST_INTERVAL_MS: positiveMs(HOUR),
     WARDEN_SWEEP_AUDIT_RETENTION_INTERVAL_MS: positiveMs(HOUR),
+    WARDEN_SWEEP_SECRETS_RESEAL_INTERVAL_MS: positiveMs(HOUR),
+    /** Keys for secrets-reseal: everything not under the first key is re-sealed under it. */
+    WARDEN_ENCRYPTION_KEYS: z.string().optional(),
     WARDEN_RECOVERY_ITEM_TIMEOUT_MS: positiveMs(30_000),
     WARDEN_RECOVERY_PLANNING_TIMEOUT_MS: positiveMs(30_000),
     WARDEN_REFRESH_AHEAD_WINDOW_MS: positiveMs(5 * MINUTE),
@@ -118,7 +123,8 @@ const sweeperSchema = z
         message: "must be at least WARDEN_RETRY_INITIAL_MS",
       });
     }
-  });
+  })
+  .superRefine(requiredInProduction(["WARDEN_ENCRYPTION_KEYS"]));
 
 export type SweeperConfig = z.output<typeof sweeperSchema>;
 
@@ -138,6 +144,7 @@ export function taskInterval(config: SweeperConfig, task: TaskName): number {
     "ledger-retention": config.WARDEN_SWEEP_LEDGER_RETENTION_INTERVAL_MS,
     "reconnect-digest": config.WARDEN_SWEEP_RECONNECT_DIGEST_INTERVAL_MS,
     "audit-retention": config.WARDEN_SWEEP_AUDIT_RETENTION_INTERVAL_MS,
+    "secrets-reseal": config.WARDEN_SWEEP_SECRETS_RESEAL_INTERVAL_MS,
   };
   return own[task];
 }

@@ -6,6 +6,7 @@ import { createAuthenticator, createLastUsedRecorder } from "@warden/auth";
 import { busNames } from "@warden/bus";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
+import { loadKeyring } from "@warden/crypto";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { waitForRedis } from "@warden/redis";
 import { createAuditLog, createHealthReporter } from "@warden/rpc";
@@ -59,7 +60,13 @@ const notifier = buildNotifier(
 );
 const notifications = createNotificationDispatcher(notifier, logger);
 const names = busNames(config.WARDEN_NAMESPACE);
-const allTasks = buildAllTasks({ db: database.db, redis, bus, names, notifications }, config);
+const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message), {
+  production: config.NODE_ENV === "production",
+});
+const allTasks = buildAllTasks(
+  { db: database.db, redis, bus, names, notifications, keyring, registry },
+  config,
+);
 const scheduler = createScheduler({
   db: database.db,
   redis,
@@ -93,9 +100,10 @@ const server = buildServer({
   health,
   authenticate: createAuthenticator({ db: database.db, adminKey: config.WARDEN_ADMIN_KEY, lastUsed }),
 });
-const port = await server.listen(config.WARDEN_SWEEPER_PORT);
+const port = await server.listen(config.WARDEN_SWEEPER_PORT, config.WARDEN_BIND_HOST);
 const probes = await startProbeServer({
   port: config.WARDEN_PROBE_PORT,
+  host: config.WARDEN_BIND_HOST,
   registry,
   checks: infrastructure.checks,
   logger,

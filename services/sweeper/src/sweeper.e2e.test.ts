@@ -35,6 +35,7 @@ const CONFIGURED_INTERVALS: Record<string, number> = {
   "ledger-retention": 60 * MINUTE,
   "reconnect-digest": 1_500,
   "audit-retention": 60 * MINUTE,
+  "secrets-reseal": 60 * MINUTE,
 };
 
 let stack: E2eStack;

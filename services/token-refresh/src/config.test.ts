@@ -18,3 +18,19 @@ describe("token-refresh config", () => {
     ).toThrow(/WARDEN_REFRESH_LOCK_TTL_MS/);
   });
 });
+
+describe("token-refresh config in production", () => {
+  it.each([
+    ["missing", {}],
+    ["empty", { WARDEN_ENCRYPTION_KEYS: "" }],
+    ["blank", { WARDEN_ENCRYPTION_KEYS: "  " }],
+  ])("refuses %s WARDEN_ENCRYPTION_KEYS, naming the variable", (_name, env) => {
+    expect(() => loadTokenRefreshConfig({ NODE_ENV: "production", ...env })).toThrow(
+      /WARDEN_ENCRYPTION_KEYS: must be set when NODE_ENV=production/,
+    );
+  });
+
+  it("still allows a development start without keys", () => {
+    expect(loadTokenRefreshConfig({}).WARDEN_ENCRYPTION_KEYS).toBeUndefined();
+  });
+});

@@ -4,6 +4,7 @@ import {
   millisecondsVariable,
   parseConfig,
   portVariable,
+  requiredInProduction,
 } from "@warden/config";
 import { z } from "zod";
 
@@ -51,7 +52,8 @@ const tokenRefreshSchema = z
         message: "must be longer than WARDEN_PROVIDER_TIMEOUT_MS",
       });
     }
-  });
+  })
+  .superRefine(requiredInProduction(["WARDEN_ENCRYPTION_KEYS"]));
 
 export type TokenRefreshConfig = z.output<typeof tokenRefreshSchema>;
 

@@ -21,7 +21,9 @@ const telemetry = startTelemetry({ service: SERVICE });
 const ANSWER_POOL_SIZE = 3;
 const config = loadTokenRefreshConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
+const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message), {
+  production: config.NODE_ENV === "production",
+});
 
 const infrastructure = await openInfrastructure({
   service: SERVICE,
@@ -69,7 +71,7 @@ const server = buildServer({
     lastUsed,
   }),
 });
-const port = await server.listen(config.WARDEN_TOKENS_PORT);
+const port = await server.listen(config.WARDEN_TOKENS_PORT, config.WARDEN_BIND_HOST);
 
 const consumerStop = new AbortController();
 const consumer = runRefreshDueConsumer(
@@ -85,6 +87,7 @@ const consumer = runRefreshDueConsumer(
 
 const probes = await startProbeServer({
   port: config.WARDEN_PROBE_PORT,
+  host: config.WARDEN_BIND_HOST,
   registry,
   checks: infrastructure.checks,
   logger,

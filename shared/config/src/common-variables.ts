@@ -62,8 +62,23 @@ export const logLevelVariable = z
 /** WARDEN_STREAM_REPLICAS: JetStream stream replicas (1 on one server, 3 on a three-node cluster). */
 export const streamReplicasVariable = z.coerce.number().int().min(1).max(5).default(1);
 
+/** NODE_ENV: "production" turns development fallbacks into boot failures. */
+export const nodeEnvVariable = z.string().optional();
+
+/**
+ * WARDEN_BIND_HOST: the address every listener (RPC and probes) binds.
+ * Loopback by default, so a local stack is never reachable from the network
+ * by accident; containers and Kubernetes set 0.0.0.0.
+ */
+export const bindHostVariable = z
+  .string()
+  .regex(/^[0-9A-Za-z.:_-]{1,253}$/, "must be an IP address or host name, e.g. 127.0.0.1 or 0.0.0.0")
+  .default("127.0.0.1");
+
 /** The variables every Warden service reads. */
 export const baseVariables = {
+  NODE_ENV: nodeEnvVariable,
+  WARDEN_BIND_HOST: bindHostVariable,
   WARDEN_NAMESPACE: namespaceVariable,
   WARDEN_STREAM_REPLICAS: streamReplicasVariable,
   DATABASE_URL: databaseUrlVariable,
@@ -71,3 +86,19 @@ export const baseVariables = {
   NATS_URL: natsUrlVariable,
   LOG_LEVEL: logLevelVariable,
 };
+
+/**
+ * A superRefine step: with NODE_ENV=production each named variable must be
+ * set and non-empty, so a deployment can never fall back to a development
+ * default (the built-in encryption key, no operator key) without noticing.
+ */
+export function requiredInProduction(names: readonly string[]) {
+  return (config: Record<string, unknown>, ctx: z.RefinementCtx): void => {
+    if (config.NODE_ENV !== "production") return;
+    for (const name of names) {
+      const value = config[name];
+      if (typeof value !== "string" || value.trim() === "")
+        ctx.addIssue({ code: "custom", path: [name], message: "must be set when NODE_ENV=production" });
+    }
+  };
+}

@@ -10,4 +10,7 @@ export {
   logLevelVariable,
   streamReplicasVariable,
   baseVariables,
+  nodeEnvVariable,
+  bindHostVariable,
+  requiredInProduction,
 } from "./common-variables.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { baseVariables, portVariable } from "./common-variables.js";
+import { baseVariables, portVariable, requiredInProduction } from "./common-variables.js";
 import { ConfigError, parseConfig } from "./parse-config.js";
 
 const schema = z.object({ ...baseVariables, WARDEN_GATEWAY_PORT: portVariable(7070) });
@@ -37,5 +37,24 @@ describe("parseConfig", () => {
     expect(message).toContain("DATABASE_URL");
     expect(message).toContain("WARDEN_GATEWAY_PORT");
     expect(message).not.toContain("secretpw");
+  });
+});
+
+describe("requiredInProduction", () => {
+  const guarded = z
+    .object({ ...baseVariables, WARDEN_ADMIN_KEY: z.string().optional() })
+    .superRefine(requiredInProduction(["WARDEN_ADMIN_KEY"]));
+
+  it("names a missing or empty variable when NODE_ENV=production", () => {
+    expect(() => parseConfig(guarded, { NODE_ENV: "production" })).toThrow(
+      /WARDEN_ADMIN_KEY: must be set when NODE_ENV=production/,
+    );
+    expect(() => parseConfig(guarded, { NODE_ENV: "production", WARDEN_ADMIN_KEY: "" })).toThrow(ConfigError);
+  });
+
+  it("lets development run without it, bound to loopback", () => {
+    const config = parseConfig(guarded, {});
+    expect(config.WARDEN_ADMIN_KEY).toBeUndefined();
+    expect(config.WARDEN_BIND_HOST).toBe("127.0.0.1");
   });
 });

@@ -50,3 +50,27 @@ describe("Keyring", () => {
     }
   });
 });
+
+describe("loadKeyring in production", () => {
+  const warn = () => undefined;
+
+  it("refuses to run without keys, naming the variable", () => {
+    expect(() => loadKeyring(undefined, warn, { production: true })).toThrow(
+      /WARDEN_ENCRYPTION_KEYS must be set/,
+    );
+    expect(() => loadKeyring(" ", warn, { production: true })).toThrow(/WARDEN_ENCRYPTION_KEYS must be set/);
+  });
+
+  it("never accepts the development key, even spelled out", () => {
+    const devKey = Buffer.alloc(32, 7).toString("base64");
+    expect(() => loadKeyring(`mine:${devKey}`, warn, { production: true })).toThrow(
+      /key mine is the public development key/,
+    );
+    expect(loadKeyring(`mine:${devKey}`, warn).activeKeyId).toBe("mine");
+  });
+
+  it("accepts real keys", () => {
+    const real = Buffer.alloc(32, 9).toString("base64");
+    expect(loadKeyring(`k1:${real}`, warn, { production: true }).activeKeyId).toBe("k1");
+  });
+});

@@ -74,11 +74,18 @@ const DEVELOPMENT_KEY = { id: "dev", key: Buffer.alloc(32, 7) };
 
 /**
  * Builds the keyring from WARDEN_ENCRYPTION_KEYS (`id:base64key,…`, first one
- * encrypts). Without it, uses a development key and calls warn. Error messages
- * name the key id, never the key.
+ * encrypts). Without it, uses a development key and calls warn — except in
+ * production, which refuses to start without real keys and never accepts the
+ * development key, even spelled out. Error messages name the key id, never the key.
  */
-export function loadKeyring(spec: string | undefined, warn: (message: string) => void): Keyring {
+export function loadKeyring(
+  spec: string | undefined,
+  warn: (message: string) => void,
+  options: { production?: boolean } = {},
+): Keyring {
   if (!spec || spec.trim() === "") {
+    if (options.production)
+      throw new Error("WARDEN_ENCRYPTION_KEYS must be set when NODE_ENV=production (id:base64key,…)");
     warn(
       "WARDEN_ENCRYPTION_KEYS is not set: using the built-in DEVELOPMENT key. Never run production like this.",
     );
@@ -92,6 +99,8 @@ export function loadKeyring(spec: string | undefined, warn: (message: string) =>
       throw new Error(`WARDEN_ENCRYPTION_KEYS entry ${index + 1} has an invalid key id`);
     const key = Buffer.from(entry.slice(colon + 1).trim(), "base64");
     if (key.length !== 32) throw new Error(`WARDEN_ENCRYPTION_KEYS key ${id} must decode to 32 bytes`);
+    if (options.production && key.equals(DEVELOPMENT_KEY.key))
+      throw new Error(`WARDEN_ENCRYPTION_KEYS key ${id} is the public development key; generate a real one`);
     return { id, key };
   });
   return new Keyring(keys);

@@ -11,7 +11,7 @@ export interface ProbeLogger {
 /** What the probe port serves: a registry and one check per real dependency. */
 export interface ProbeServerOptions {
   port: number;
-  /** Default 0.0.0.0, so the kubelet can reach it. */
+  /** Default 127.0.0.1; services pass WARDEN_BIND_HOST (0.0.0.0 in containers, so the kubelet can reach it). */
   host?: string;
   registry: Registry;
   /** One check per real dependency, e.g. `{ postgres: () => db.ping(), nats: ... }`. */
@@ -79,7 +79,7 @@ export async function startProbeServer(options: ProbeServerOptions): Promise<Pro
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host ?? "0.0.0.0", () => {
+    server.listen(options.port, options.host ?? "127.0.0.1", () => {
       server.off("error", reject);
       resolve();
     });

@@ -170,3 +170,21 @@ describe("createRpcServer: status messages", () => {
     expect(error.rawMessage).toBe("name must not look like this: a, b/c; d=e? f@g & h+i $j #k 100% é");
   });
 });
+
+describe("createRpcServer: bind address", () => {
+  it("listens on 127.0.0.1 when no host is given", async () => {
+    const logs = createCapturingLogger();
+    const local = createRpcServer({
+      routes: (router) => router.service(AdminService, createFakeAdminService()),
+      logger: logs.logger,
+      health: createHealthReporter(),
+    });
+    try {
+      await local.listen(0);
+      const listening = logs.lines().find((line) => line.msg?.toString().startsWith("rpc server listening"));
+      expect(listening?.host).toBe("127.0.0.1");
+    } finally {
+      await local.close(100);
+    }
+  });
+});

@@ -69,7 +69,7 @@ export interface RpcServerOptions {
 
 /** A built RPC server: nothing is bound until listen(). */
 export interface RpcServer {
-  /** Starts listening; resolves with the bound port (useful with port 0). */
+  /** Starts listening (on 127.0.0.1 unless host says otherwise); resolves with the bound port (useful with port 0). */
   listen(port: number, host?: string): Promise<number>;
   /**
    * Stops accepting, ends server streams, lets in-flight calls finish for up
@@ -221,7 +221,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
 
   return {
     shutdownSignal: draining.signal,
-    listen(port, host = "0.0.0.0") {
+    listen(port, host = "127.0.0.1") {
       return new Promise((resolve, reject) => {
         listener.once("error", reject);
         listener.listen(port, host, () => {

@@ -179,7 +179,9 @@ function decodeGrpcMessage(value: string): string {
 // node:http rather than fetch: undici drops a response that arrives (with
 // Connection: close) while it is still uploading, as the server's answer to
 // an oversized body does; node:http and browsers read it.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+// One connection per call: a refused oversized body closes its connection,
+// and a pooled client could send its next call into that closing socket.
+const agent = false;
 const SLICE = 64 * 1024;
 
 function post(

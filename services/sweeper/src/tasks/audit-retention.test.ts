@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { Keyring } from "@warden/crypto";
 import { busNames } from "@warden/bus";
 import type { NewAuditEventRow } from "@warden/db";
 import { newId } from "@warden/ids";
@@ -38,6 +40,7 @@ beforeAll(async () => {
     bus: infra.bus,
     names: busNames(infra.namespace),
     notifications: capturingDispatcher(),
+    keyring: new Keyring([{ id: "test", key: randomBytes(32) }]),
   };
 });
 

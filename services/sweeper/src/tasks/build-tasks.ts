@@ -7,6 +7,7 @@ import { createLedgerRetentionTask } from "./ledger-retention.js";
 import { createReconnectDigestTask } from "./reconnect-digest.js";
 import { createRefreshAheadTask } from "./refresh-ahead.js";
 import { createSecretsPurgeTask } from "./secrets-purge.js";
+import { createSecretsResealTask } from "./secrets-reseal.js";
 import type { TaskDeps } from "./task-deps.js";
 
 /** Builds every task with its configured interval and windows. */
@@ -37,5 +38,6 @@ export function buildAllTasks(deps: TaskDeps, config: SweeperConfig): Record<Tas
       intervalMs: taskInterval(config, "audit-retention"),
       retentionMs: config.WARDEN_AUDIT_RETENTION_MS,
     }),
+    "secrets-reseal": createSecretsResealTask(deps, { intervalMs: taskInterval(config, "secrets-reseal") }),
   };
 }

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { Keyring } from "@warden/crypto";
 import { busNames, publishWorkBatch } from "@warden/bus";
 import { newId } from "@warden/ids";
 import { RevokeWorkItemSchema } from "@warden/proto/work/v1";
@@ -19,6 +21,7 @@ beforeAll(async () => {
     bus: infra.bus,
     names: busNames(infra.namespace),
     notifications: capturingDispatcher(),
+    keyring: new Keyring([{ id: "test", key: randomBytes(32) }]),
   };
 });
 afterAll(async () => {

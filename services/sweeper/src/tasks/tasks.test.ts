@@ -1,5 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { createAuthenticator } from "@warden/auth";
-import { hashSecretToken } from "@warden/crypto";
+import { hashSecretToken, Keyring } from "@warden/crypto";
 import { busNames } from "@warden/bus";
 import { newId } from "@warden/ids";
 import { JobEventSchema } from "@warden/proto/events/v1";
@@ -38,6 +39,7 @@ beforeAll(async () => {
     bus: infra.bus,
     names: busNames(infra.namespace),
     notifications: dispatcher,
+    keyring: new Keyring([{ id: "test", key: randomBytes(32) }]),
   };
 });
 afterAll(async () => {

@@ -25,6 +25,8 @@ const executorSchema = z
     WARDEN_REVOKE_LEDGER_BATCH: positive(500),
     WARDEN_SHUTDOWN_GRACE_MS: millisecondsVariable(20_000),
     WARDEN_DB_POOL_SIZE: positive(16),
+    /** Consecutive app-level failures (invalid_client, unauthorized_client, 401) that open a job's breaker per auth config. */
+    WARDEN_REVOKE_BREAKER_THRESHOLD: positive(20),
   })
   .refine((c) => c.WARDEN_REVOKE_PER_AUTH_CONFIG <= c.WARDEN_REVOKE_MAX_IN_FLIGHT, {
     path: ["WARDEN_REVOKE_PER_AUTH_CONFIG"],
@@ -51,5 +53,6 @@ export function executorSettingsOf(config: ExecutorConfig, defaults: ExecutorSet
     retryMaxMs: config.WARDEN_REVOKE_RETRY_MAX_MS,
     planBatchSize: config.WARDEN_REVOKE_PLAN_BATCH,
     ledgerBatch: config.WARDEN_REVOKE_LEDGER_BATCH,
+    breakerThreshold: config.WARDEN_REVOKE_BREAKER_THRESHOLD,
   };
 }

@@ -6,5 +6,7 @@ export {
   authConfigRefreshFailureKey,
   executorHeartbeatKey,
   EXECUTOR_HEARTBEAT_PATTERN,
+  revokeBreakerFailuresKey,
+  revokeBreakerOpenKey,
 } from "./shared-keys.js";
 export { acquireOwnedLock, renewOwnedLock, releaseOwnedLock } from "./owned-lock.js";

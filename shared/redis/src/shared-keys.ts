@@ -22,3 +22,17 @@ export function executorHeartbeatKey(instanceId: string): string {
 
 /** The pattern matching every executor heartbeat key (without the namespace prefix). */
 export const EXECUTOR_HEARTBEAT_PATTERN = "revoke-executor:heartbeat:*";
+
+/**
+ * Consecutive app-level revoke failures of one auth config, per job run (a
+ * hash: field `<job_id>:<run>`). The revoke-executor counts; UpdateAuthConfig
+ * deletes it, so a fixed client starts from zero.
+ */
+export function revokeBreakerFailuresKey(authConfigId: string): string {
+  return `revoke:breaker:failures:${authConfigId}`;
+}
+
+/** The open revoke breakers of one auth config (a hash: field `<job_id>:<run>`, value opened-at ms). */
+export function revokeBreakerOpenKey(authConfigId: string): string {
+  return `revoke:breaker:open:${authConfigId}`;
+}

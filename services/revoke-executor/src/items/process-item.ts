@@ -9,6 +9,7 @@ import type { LedgerWriter } from "../ledger/ledger-writer.js";
 import type { ItemContext, ItemKey } from "../repositories/item-context.repository.js";
 import type { AuthConfigCache, RevokeClient } from "./auth-config-cache.js";
 import { retryDelayMs } from "./retry-delay.js";
+import type { RevokeBreaker } from "./revoke-breaker.js";
 
 /** Tunables of per-item work. */
 export interface ItemSettings {
@@ -23,6 +24,8 @@ export interface ProcessItemDeps {
   /** True while the job is planning or running (from a recent read); asked right before the provider call. */
   isJobLive: (jobId: string) => boolean | Promise<boolean>;
   authConfigs: AuthConfigCache;
+  /** Per job run and auth config: stops provider calls after a run of app-level failures. */
+  breaker: RevokeBreaker;
   keyring: Keyring;
   scheduler: FairScheduler;
   ledger: LedgerWriter;
@@ -114,6 +117,8 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
     // so it costs no round trip while the slot is held.
     const live = deps.isJobLive(context.jobId);
     if (!(typeof live === "boolean" ? live : await live)) return "job_stopped";
+    const breakerKey = { jobId: context.jobId, run: context.run, authConfigId: context.authConfigId };
+    if (deps.breaker.isOpen(breakerKey)) return circuitOpen(context);
     answer = await revokeToken({
       revokeUrl: client.revokeUrl,
       token,
@@ -123,6 +128,8 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
       timeoutMs: deps.settings.requestTimeoutMs,
       agents: deps.agents,
     });
+    // Counted before the slot is released, so no call starts between a failure and its count.
+    await deps.breaker.record(breakerKey, context.accountId, answer);
   } finally {
     deps.scheduler.release(context.authConfigId);
   }
@@ -156,7 +163,10 @@ function fromAnswer(
         { ...where, errorCode: answer.errorCode, status: answer.status },
         "provider refused revocation",
       );
-      return final("failed", answer.errorCode, answer.errorDescription ?? null, context.force);
+      return withDescription(
+        final("failed", answer.errorCode, answer.errorDescription ?? null, context.force),
+        answer.errorDescription,
+      );
     case "retry": {
       if (attempts >= deps.settings.maxAttempts) {
         deps.logger.warn({ ...where, errorCode: answer.errorCode }, "revocation attempts exhausted");
@@ -176,4 +186,32 @@ function fromAnswer(
       };
     }
   }
+}
+
+/**
+ * An item whose auth config's breaker is open in this run: FAILED without a
+ * provider call, tokens kept (never wiped, even with force), so RetryRevokeJob
+ * resumes it once the client is fixed.
+ */
+function circuitOpen(context: ItemContext): Decision {
+  return {
+    outcome: {
+      kind: "final",
+      jobId: context.jobId,
+      accountId: context.accountId,
+      run: context.run,
+      status: "failed",
+      attempts: context.attempts,
+      errorCode: "circuit_open",
+      errorMessage:
+        "not sent: the provider kept rejecting this auth config's OAuth client; fix it (UpdateAuthConfig) and retry the job",
+      wipe: false,
+      confirmedUpstream: false,
+    },
+  };
+}
+
+function withDescription(decision: Decision, description: string | undefined): Decision {
+  if (typeof decision === "string" || decision.outcome.kind !== "final") return decision;
+  return { ...decision, outcome: { ...decision.outcome, errorDescription: description ?? null } };
 }

@@ -5,6 +5,7 @@ import * as reconnectNotified from "./2026_11_22_0005_reconnect_notified.js";
 import * as publishedCursor from "./2026_11_22_0006_published_cursor.js";
 import * as revokeItemsHotUpdates from "./2026_11_22_0007_revoke_items_hot_updates.js";
 import * as authConfigDialects from "./2026_11_30_0008_auth_config_dialects.js";
+import * as revokeItemDescriptions from "./2026_11_30_0013_revoke_item_descriptions.js";
 
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_22_0006_published_cursor": publishedCursor,
   "2026_11_22_0007_revoke_items_hot_updates": revokeItemsHotUpdates,
   "2026_11_30_0008_auth_config_dialects": authConfigDialects,
+  "2026_11_30_0013_revoke_item_descriptions": revokeItemDescriptions,
 };

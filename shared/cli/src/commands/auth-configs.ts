@@ -1,3 +1,4 @@
+import type { UpdateAuthConfigRequestSchema } from "@warden/proto/accounts/v1";
 import {
   ClientAuth,
   CreateAuthConfigResponseSchema,
@@ -7,7 +8,6 @@ import {
   ResponseStyle,
   UpdateAuthConfigResponseSchema,
   type AuthConfig,
-  UpdateAuthConfigRequestSchema,
 } from "@warden/proto/accounts/v1";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import {

@@ -7,6 +7,7 @@ import { renderJobPage } from "./job-page.js";
 import { renderJobsPage } from "./jobs-page.js";
 import { clearKey, loadKey, saveKey } from "./key-store.js";
 import { renderLogin } from "./login-view.js";
+import { renderPoolPage } from "./pool-page.js";
 import type { PageContext } from "./page-context.js";
 import { renderReconnectPage } from "./reconnect-page.js";
 
@@ -60,6 +61,9 @@ function route(): void {
   if (jobMatch) {
     markNav("jobs");
     page = renderJobPage(ctx, jobMatch[1]!);
+  } else if (hash === "/pool") {
+    markNav("pool");
+    page = renderPoolPage(ctx);
   } else if (hash === "/accounts") {
     markNav("accounts");
     page = renderReconnectPage(ctx);

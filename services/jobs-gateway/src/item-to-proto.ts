@@ -8,7 +8,7 @@ import { ItemStatus, RevokeItemSchema, type RevokeItem } from "@warden/proto/job
 
 const ts = (date: Date | null) => (date ? timestampFromDate(date) : undefined);
 
-const ITEM_STATUS_TO_PROTO: Record<ItemStatusColumn, ItemStatus> = {
+export const ITEM_STATUS_TO_PROTO: Record<ItemStatusColumn, ItemStatus> = {
   pending: ItemStatus.PENDING,
   revoked: ItemStatus.REVOKED,
   failed: ItemStatus.FAILED,
@@ -16,12 +16,15 @@ const ITEM_STATUS_TO_PROTO: Record<ItemStatusColumn, ItemStatus> = {
   cancelled: ItemStatus.CANCELLED,
 };
 
-/** Ledger row → warden.jobs.v1.RevokeItem. */
+/** Ledger row → warden.jobs.v1.RevokeItem (external user, auth config and run when the row carries them). */
 export function itemToProto(
   row: Pick<
     RevokeItemRow,
     "account_id" | "status" | "attempts" | "error_code" | "error_message" | "updated_at" | "wiped_locally"
-  >,
+  > &
+    Partial<Pick<RevokeItemRow, "error_description" | "auth_config_id" | "run">> & {
+      external_user_id?: string | null;
+    },
 ): RevokeItem {
   return create(RevokeItemSchema, {
     connectedAccountId: row.account_id,
@@ -31,5 +34,9 @@ export function itemToProto(
     errorMessage: row.error_message ?? "",
     updatedAt: ts(row.updated_at),
     wipedLocally: row.wiped_locally,
+    externalUserId: row.external_user_id ?? "",
+    authConfigId: row.auth_config_id ?? "",
+    run: row.run ?? 0,
+    errorDescription: row.error_description ?? "",
   });
 }

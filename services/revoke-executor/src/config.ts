@@ -34,6 +34,8 @@ const executorSchema = z
     WARDEN_REVOKE_ACK_WAIT_MS: z.coerce.number().int().min(1_000).default(15_000),
     WARDEN_SHUTDOWN_GRACE_MS: millisecondsVariable(20_000),
     WARDEN_DB_POOL_SIZE: dbPoolSizeVariable(10),
+    /** Consecutive app-level failures (invalid_client, unauthorized_client, 401) that open a job's breaker per auth config. */
+    WARDEN_REVOKE_BREAKER_THRESHOLD: positive(20),
   })
   .refine((c) => c.WARDEN_REVOKE_PER_AUTH_CONFIG <= c.WARDEN_REVOKE_MAX_IN_FLIGHT, {
     path: ["WARDEN_REVOKE_PER_AUTH_CONFIG"],
@@ -62,5 +64,6 @@ export function executorSettingsOf(config: ExecutorConfig, defaults: ExecutorSet
     planBatchSize: config.WARDEN_REVOKE_PLAN_BATCH,
     ledgerBatch: config.WARDEN_REVOKE_LEDGER_BATCH,
     itemAckWaitMs: config.WARDEN_REVOKE_ACK_WAIT_MS,
+    breakerThreshold: config.WARDEN_REVOKE_BREAKER_THRESHOLD,
   };
 }

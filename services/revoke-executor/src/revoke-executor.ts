@@ -24,9 +24,11 @@ import { createFairScheduler, type FairScheduler } from "./fair-scheduler.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { createAuthConfigCache } from "./items/auth-config-cache.js";
 import { createConnectionEpochs } from "./items/connection-epochs.js";
+import { createCircuitOpenPublisher } from "./items/circuit-open-event.js";
 import { createJobLiveness } from "./items/job-liveness.js";
 import { createPendingRecheck } from "./items/pending-recheck.js";
 import { processItem, type ItemSettings } from "./items/process-item.js";
+import { createRevokeBreaker } from "./items/revoke-breaker.js";
 import { createJobEvents } from "./job-events.js";
 import { createLedgerWriter } from "./ledger/ledger-writer.js";
 import { planJobRun } from "./planning/plan-job-run.js";
@@ -73,6 +75,8 @@ export interface ExecutorSettings extends ItemSettings {
    * another executor (see runConsumer's pullOnlyFreeSlots).
    */
   itemPullBatch: number;
+  /** Consecutive app-level failures that open a job run's breaker for an auth config. */
+  breakerThreshold: number;
 }
 
 /** Defaults matching the config schema, for tests and benchmarks. */
@@ -95,6 +99,7 @@ export const DEFAULT_EXECUTOR_SETTINGS: ExecutorSettings = {
   itemAckWaitMs: 15_000,
   itemMaxAckPending: 4_096,
   itemPullBatch: 256,
+  breakerThreshold: 20,
   maxAttempts: 8,
   requestTimeoutMs: 10_000,
   retryBaseMs: 1_000,
@@ -185,6 +190,12 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
       maxBatch: settings.ledgerBatch,
     }),
     authConfigs: createAuthConfigCache({ db, keyring: deps.keyring, ttlMs: 5_000 }),
+    breaker: createRevokeBreaker({
+      redis: deps.redis,
+      threshold: settings.breakerThreshold,
+      onOpen: createCircuitOpenPublisher({ db, bus, names, logger }),
+      logger,
+    }),
     keyring: deps.keyring,
     scheduler,
     ledger,
@@ -286,6 +297,15 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     },
     { logger },
   );
+  // UpdateAuthConfig's nudge: the next item reads the fixed client, with a fresh breaker.
+  const authConfigUpdates = bus.nc.subscribe(names.subjects.authConfigUpdated(), {
+    callback: (error, message) => {
+      if (error) return;
+      const authConfigId = message.subject.split(".").at(-2)!;
+      itemDeps.authConfigs.forget(authConfigId);
+      itemDeps.breaker.reset(authConfigId);
+    },
+  });
 
   const heartbeat = startHeartbeat({
     redis: deps.redis,
@@ -303,6 +323,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
       stopping.abort();
       planStopping.abort();
       cancellations.unsubscribe();
+      authConfigUpdates.unsubscribe();
       await Promise.all([planner, items.stop()]);
       events.stop();
       epochs.stop();

@@ -10,7 +10,14 @@ const TOKEN = /^[^.*>\s]+$/;
 /** The kinds of job event on `<ns>.events.job.<job_id>.<kind>`. */
 export type JobEventKind = "created" | "progress" | "completed" | "cancelled";
 /** The kinds of account event on `<ns>.events.account.<account_id>.<kind>`. */
-export type AccountEventKind = "refreshed" | "refresh_failed" | "needs_reconnect" | "revoked" | "deleted";
+export type AccountEventKind =
+  | "refreshed"
+  | "refresh_failed"
+  | "needs_reconnect"
+  | "revoked"
+  | "deleted"
+  /** A revoke job's breaker opened on this account's app-level failure (job_id, auth_config_id, error_code). */
+  | "revoke_circuit_open";
 /** The kinds of lease event on `<ns>.events.lease.<lease_id>.<kind>`. */
 export type LeaseEventKind = "checked_out" | "checked_in" | "revoked" | "expired";
 
@@ -37,6 +44,11 @@ export interface BusNames {
     leaseEvent(leaseId: string, kind: LeaseEventKind): string;
     /** `<ns>.events.lease.<lease_id>.>`, or every lease's events without an id. */
     leaseEvents(leaseId?: string): string;
+    /**
+     * `<ns>.auth_config.<id>.updated` (core NATS, no stream): a nudge that an
+     * auth config changed, so processes drop what they cached about it.
+     */
+    authConfigUpdated(authConfigId?: string): string;
   };
   streams: {
     revokePlan: string;
@@ -87,6 +99,8 @@ export function busNames(namespace: string): BusNames {
       accountEvents: (accountId) => scoped("account", accountId, "account id"),
       leaseEvent: (leaseId, kind) => `${ns}.events.lease.${assertSubjectToken("lease id", leaseId)}.${kind}`,
       leaseEvents: (leaseId) => scoped("lease", leaseId, "lease id"),
+      authConfigUpdated: (authConfigId) =>
+        `${ns}.auth_config.${authConfigId === undefined ? "*" : assertSubjectToken("auth config id", authConfigId)}.updated`,
     },
     streams: {
       revokePlan: `${NS}_REVOKE_PLAN`,

@@ -79,17 +79,20 @@ describe("warden revoke --watch", () => {
     expect(result.stdout).not.toContain("\r");
     expect(result.stdout).not.toContain("\u001b");
     expect(lines.at(-2)).toMatch(
-      new RegExp(`^${jobId} COMPLETED 100% total=50 revoked=30 failed=20 skipped=0 pending=0 rate=`),
+      new RegExp(
+        `^${jobId} COMPLETED_WITH_FAILURES 100% total=50 revoked=30 failed=20 skipped=0 pending=0 rate=`,
+      ),
     );
     expect(lines.at(-1)).toMatch(
-      new RegExp(`^${jobId} COMPLETED: 30 revoked, 20 failed, 0 skipped of 50 in \\d+\\.\\ds$`),
+      new RegExp(`^${jobId} COMPLETED_WITH_FAILURES: 30 revoked, 20 failed, 0 skipped of 50 in \\d+\\.\\ds$`),
     );
     expect(result.stderr).toContain(`warden jobs get ${jobId} --failed`);
 
     // The failed-items ledger, a page at a time and then all of it.
     const page = await warden(["jobs", "get", jobId, "--failed", "--page-size", "5"]);
-    expect(page.code, page.stderr).toBe(0);
-    expect(page.stdout).toMatch(/status\s+COMPLETED/);
+    // The job ended with failed items: `jobs get` says so with exit code 3 as well.
+    expect(page.code, page.stderr).toBe(3);
+    expect(page.stdout).toMatch(/status\s+COMPLETED_WITH_FAILURES/);
     const itemRows = page.stdout.split("failed items:\n")[1]!.trim().split("\n").slice(1);
     expect(itemRows).toHaveLength(5);
     expect(itemRows.every((r) => /\bFAILED\s+1\s+invalid_token\b/.test(r))).toBe(true);
@@ -117,7 +120,7 @@ describe("warden revoke --watch", () => {
 
     const list = await warden(["jobs", "list"]);
     expect(list.stdout).toMatch(
-      new RegExp(`${jobId}\\s+project:${tenant.projectId}\\s+COMPLETED\\s+1\\s+50\\s+30\\s+20`),
+      new RegExp(`${jobId}\\s+project:${tenant.projectId}\\s+COMPLETED_WITH_FAILURES\\s+1\\s+50\\s+30\\s+20`),
     );
 
     // Retry starts run 2 over the 20 failed items; cancelling it ends them CANCELLED.

@@ -34,7 +34,7 @@ describe("progress rendering", () => {
   it("plain lines carry the id and key=value counts; the summary adds up the outcome", () => {
     const done = job(JobStatus.CANCELLED, { total: 1000n, revoked: 300n, failed: 100n, cancelled: 600n });
     expect(renderProgressLine(done, undefined)).toBe(
-      "pj_abc CANCELLED 100% total=1,000 revoked=300 failed=100 skipped=0 pending=0 cancelled=600 rate=–/s",
+      "pj_abc CANCELLED 40% total=1,000 revoked=300 failed=100 skipped=0 pending=0 cancelled=600 rate=–/s",
     );
     expect(renderSummary(done, 2500)).toBe(
       "pj_abc CANCELLED: 300 revoked, 100 failed, 0 skipped, 600 cancelled of 1,000 in 2.5s",

@@ -1,15 +1,20 @@
 import { JobStatus, type JobCounts, type RevokeJob } from "@warden/proto/jobs/v1";
 import { formatCount } from "./format.js";
 
-/** Items that reached a final status: everything but the pending ones. */
+/** Items worked to a final status (revoked, failed, skipped); cancelled ones were never worked. */
 export function doneCount(counts: JobCounts | undefined): bigint {
   if (!counts) return 0n;
-  return counts.revoked + counts.failed + counts.skipped + counts.cancelled;
+  // Cancelled items were never worked: a cancelled job shows how far it really got, not 100%.
+  return counts.revoked + counts.failed + counts.skipped;
 }
 
-/** True for COMPLETED and CANCELLED: the watch stream ends after one of these. */
+/** True for COMPLETED, COMPLETED_WITH_FAILURES and CANCELLED: the watch stream ends after one of these. */
 export function isTerminal(status: JobStatus): boolean {
-  return status === JobStatus.COMPLETED || status === JobStatus.CANCELLED;
+  return (
+    status === JobStatus.COMPLETED ||
+    status === JobStatus.COMPLETED_WITH_FAILURES ||
+    status === JobStatus.CANCELLED
+  );
 }
 
 /** Items per second over a sliding window of recent samples. */

@@ -7,5 +7,7 @@ export {
   executorHeartbeatKey,
   EXECUTOR_HEARTBEAT_PATTERN,
   EXECUTOR_REDELIVERED_KEY,
+  revokeBreakerFailuresKey,
+  revokeBreakerOpenKey,
 } from "./shared-keys.js";
 export { acquireOwnedLock, renewOwnedLock, releaseOwnedLock } from "./owned-lock.js";

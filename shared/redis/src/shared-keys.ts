@@ -30,3 +30,17 @@ export const EXECUTOR_HEARTBEAT_PATTERN = "revoke-executor:heartbeat:*";
  * counting across heartbeats and outlives the replicas that contributed to it.
  */
 export const EXECUTOR_REDELIVERED_KEY = "revoke-executor:redelivered";
+
+/**
+ * Consecutive app-level revoke failures of one auth config, per job run (a
+ * hash: field `<job_id>:<run>`). The revoke-executor counts; UpdateAuthConfig
+ * deletes it, so a fixed client starts from zero.
+ */
+export function revokeBreakerFailuresKey(authConfigId: string): string {
+  return `revoke:breaker:failures:${authConfigId}`;
+}
+
+/** The open revoke breakers of one auth config (a hash: field `<job_id>:<run>`, value opened-at ms). */
+export function revokeBreakerOpenKey(authConfigId: string): string {
+  return `revoke:breaker:open:${authConfigId}`;
+}

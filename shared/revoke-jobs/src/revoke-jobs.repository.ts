@@ -81,6 +81,7 @@ export async function retryLockedJob(
         attempts: 0,
         error_code: null,
         error_message: null,
+        error_description: null,
         wiped_locally: false,
         published_at: null,
         updated_at: now,

@@ -31,5 +31,9 @@ export function scopeText(job: RevokeJob): string {
 
 /** True once a job can no longer change (its watch stream ends). */
 export function isTerminal(job: RevokeJob): boolean {
-  return job.status === JobStatus.COMPLETED || job.status === JobStatus.CANCELLED;
+  return (
+    job.status === JobStatus.COMPLETED ||
+    job.status === JobStatus.COMPLETED_WITH_FAILURES ||
+    job.status === JobStatus.CANCELLED
+  );
 }

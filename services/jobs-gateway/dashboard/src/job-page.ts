@@ -16,18 +16,33 @@ import { watchJob } from "./watch-job.js";
 
 const LEDGER_PAGE_SIZE = 50;
 
-function itemRow(item: RevokeItem): HTMLTableRowElement {
+function itemRow(
+  item: RevokeItem,
+  retryItem: (item: RevokeItem) => void,
+  canRetry: boolean,
+): HTMLTableRowElement {
   const status = ItemStatus[item.status] ?? "UNKNOWN";
+  const retryable = canRetry && (item.status === ItemStatus.FAILED || item.status === ItemStatus.CANCELLED);
   return el(
     "tr",
-    {},
+    { "data-account": item.connectedAccountId },
     el("td", { class: "mono" }, item.connectedAccountId),
+    el("td", { class: "mono" }, item.externalUserId || "–"),
+    el("td", { class: "mono" }, item.authConfigId || "–"),
+    el("td", { class: "num" }, item.run),
     el("td", {}, el("span", { class: `badge ${status}` }, status)),
     el("td", { class: "num" }, item.attempts),
     el("td", { class: "mono" }, item.errorCode || "–"),
-    el("td", {}, item.errorMessage || "–"),
+    el("td", { class: "wrap" }, item.errorDescription || item.errorMessage || "–"),
     el("td", {}, item.wipedLocally ? "yes" : ""),
     el("td", { class: "nowrap" }, formatTime(item.updatedAt)),
+    el(
+      "td",
+      {},
+      retryable
+        ? el("button", { type: "button", class: "small", onclick: () => retryItem(item) }, "Retry")
+        : null,
+    ),
   );
 }
 
@@ -37,7 +52,10 @@ export async function renderJobPage(ctx: PageContext, jobId: string): Promise<vo
   const ledger = el("div");
   const retry = el("button", { type: "button", class: "primary" }, "Retry failed items");
   const cancel = el("button", { type: "button", class: "danger" }, "Cancel job");
+  const resume = el("button", { type: "button" }, "Resume cancelled items");
   let filter = ItemFilter.FAILED;
+  let itemStatus = ItemStatus.UNSPECIFIED;
+  let externalUserId = "";
   // Cursors of the pages before the current one, for "Previous".
   let cursors: string[] = [];
   let cursor = "";
@@ -82,17 +100,24 @@ export async function renderJobPage(ctx: PageContext, jobId: string): Promise<vo
         count("pending", c?.pending),
         count("cancelled", c?.cancelled),
       ),
-      el("div", { class: "toolbar" }, retry, cancel),
+      el("div", { class: "toolbar" }, retry, resume, cancel),
     );
     retry.disabled = !isTerminal(job) || (c?.failed ?? 0n) === 0n;
+    resume.disabled = job.status !== JobStatus.CANCELLED || (c?.cancelled ?? 0n) === 0n;
     cancel.disabled = isTerminal(job);
   }
 
+  // Bumped by every load: a page that arrives after a newer request is dropped.
+  let generation = 0;
+  let filtersForm: HTMLElement | undefined;
+
   async function loadLedger(): Promise<void> {
+    const asked = ++generation;
     const page = await ctx.clients.jobs.getRevokeJob(
-      { jobId, filter, pageSize: LEDGER_PAGE_SIZE, cursor },
+      { jobId, filter, itemStatus, externalUserId, pageSize: LEDGER_PAGE_SIZE, cursor },
       { signal: ctx.signal },
     );
+    if (asked !== generation) return;
     if (page.job) drawSummary(page.job);
     const previous = el("button", { type: "button", disabled: cursors.length === 0 }, "← Previous");
     const next = el("button", { type: "button", disabled: page.nextCursor === "" }, "Next →");
@@ -134,17 +159,23 @@ export async function renderJobPage(ctx: PageContext, jobId: string): Promise<vo
           toggle("All items", ItemFilter.ALL),
         ),
       ),
+      // The same form node every time, so what the operator is typing survives a reload.
+      (filtersForm ??= ledgerFilters()),
       table(
         [
           { label: "Account" },
+          { label: "External user" },
+          { label: "Auth config" },
+          { label: "Run", numeric: true },
           { label: "Status" },
           { label: "Attempts", numeric: true },
           { label: "Error code" },
           { label: "Error" },
           { label: "Wiped locally" },
           { label: "Updated" },
+          { label: "" },
         ],
-        page.items.map(itemRow),
+        page.items.map((item) => itemRow(item, retryItem, page.job !== undefined && isTerminal(page.job))),
         filter === ItemFilter.FAILED ? "No failed items." : "No items yet.",
       ),
       el(
@@ -156,6 +187,57 @@ export async function renderJobPage(ctx: PageContext, jobId: string): Promise<vo
       ),
     );
     if (page.job && !isTerminal(page.job)) startWatch();
+  }
+
+  function restartLedger(): void {
+    cursors = [];
+    cursor = "";
+    void loadLedger().catch(ctx.fail);
+  }
+
+  function ledgerFilters(): HTMLElement {
+    const status = el("select", { id: "ledger-status", "aria-label": "Item status" });
+    for (const [label, value] of [
+      ["Any status", ItemStatus.UNSPECIFIED],
+      ["Failed", ItemStatus.FAILED],
+      ["Revoked", ItemStatus.REVOKED],
+      ["Skipped", ItemStatus.SKIPPED],
+      ["Pending", ItemStatus.PENDING],
+      ["Cancelled", ItemStatus.CANCELLED],
+    ] as const) {
+      status.append(el("option", { value: String(value), selected: value === itemStatus }, label));
+    }
+    status.addEventListener("change", () => {
+      itemStatus = Number(status.value) as ItemStatus;
+      restartLedger();
+    });
+    const user = el("input", {
+      id: "ledger-user",
+      "aria-label": "External user id",
+      placeholder: "external user id",
+      value: externalUserId,
+    });
+    const form = el("form", { class: "filters" }, status, user, el("button", { type: "submit" }, "Filter"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      externalUserId = user.value.trim();
+      restartLedger();
+    });
+    return form;
+  }
+
+  function retryItem(item: RevokeItem): void {
+    const includeCancelled = item.status === ItemStatus.CANCELLED;
+    void act(
+      retry,
+      () =>
+        ctx.clients.jobs.retryRevokeJob({
+          jobId,
+          connectedAccountIds: [item.connectedAccountId],
+          includeCancelled,
+        }),
+      `Retry started for ${item.connectedAccountId} of ${jobId}.`,
+    );
   }
 
   function startWatch(): void {
@@ -192,6 +274,15 @@ export async function renderJobPage(ctx: PageContext, jobId: string): Promise<vo
   retry.addEventListener(
     "click",
     () => void act(retry, () => ctx.clients.jobs.retryRevokeJob({ jobId }), `Retry started for ${jobId}.`),
+  );
+  resume.addEventListener(
+    "click",
+    () =>
+      void act(
+        resume,
+        () => ctx.clients.jobs.retryRevokeJob({ jobId, includeCancelled: true }),
+        `Resumed the cancelled items of ${jobId}.`,
+      ),
   );
   cancel.addEventListener("click", () => {
     if (!confirm(`Cancel ${jobId}? Pending items will not be revoked.`)) return;

@@ -4,6 +4,8 @@ import { formatCount, formatTime, isTerminal, jobStatusName, scopeText } from ".
 import type { PageContext } from "./page-context.js";
 import { progressBar } from "./progress-bar.js";
 import { watchJob } from "./watch-job.js";
+import { jobFilters, type JobFilterValues } from "./job-filters.js";
+import { startJobForm } from "./start-job-form.js";
 
 const PAGE_SIZE = 25;
 
@@ -15,8 +17,15 @@ function jobCells(job: RevokeJob): HTMLTableCellElement[] {
     el("td", { class: "mono clip", title: scopeText(job) }, scopeText(job)),
     el(
       "td",
-      { class: "nowrap" },
-      el("span", { class: `badge ${jobStatusName(job)}` }, jobStatusName(job)),
+      {},
+      // Break opportunities after each "_": COMPLETED_WITH_FAILURES may wrap rather than push CREATED off screen.
+      el(
+        "span",
+        { class: `badge ${jobStatusName(job)}` },
+        ...jobStatusName(job)
+          .split(/(?<=_)/)
+          .flatMap((part) => [part, el("wbr")]),
+      ),
       job.run > 1 ? el("span", { class: "muted" }, ` run ${job.run}`) : null,
     ),
     el("td", {}, progressBar(job)),
@@ -34,6 +43,10 @@ export async function renderJobsPage(ctx: PageContext): Promise<void> {
   const holder = el("div");
   const more = el("button", { type: "button" }, "Load more");
   let cursor = "";
+  let filters: JobFilterValues = { status: 0, scopeKind: 0 };
+  // Watches of the rows on screen; a new filter starts a fresh list.
+  let watches = new AbortController();
+  ctx.signal.addEventListener("abort", () => watches.abort());
 
   function addJobs(jobs: RevokeJob[]): void {
     for (const job of jobs) {
@@ -43,7 +56,7 @@ export async function renderJobsPage(ctx: PageContext): Promise<void> {
         void watchJob(
           ctx.clients,
           job.id,
-          ctx.signal,
+          watches.signal,
           (fresh) => replaceChildren(row, ...jobCells(fresh)),
           ctx.fail,
           isTerminal,
@@ -64,16 +77,21 @@ export async function renderJobsPage(ctx: PageContext): Promise<void> {
           { label: "Created" },
         ],
         rows,
-        "No revoke jobs yet. Start one with: warden revoke --scope project:prj_… --watch",
+        "No revoke jobs match. Start one above, or with: warden revoke --scope project:prj_… --watch",
       ),
     );
   }
 
+  // Bumped by every filter change: a page that arrives for older filters is dropped.
+  let generation = 0;
+
   async function loadPage(): Promise<void> {
+    const asked = generation;
     const page = await ctx.clients.jobs.listRevokeJobs(
-      { pageSize: PAGE_SIZE, cursor },
+      { pageSize: PAGE_SIZE, cursor, ...filters },
       { signal: ctx.signal },
     );
+    if (asked !== generation) return;
     cursor = page.nextCursor;
     addJobs(page.jobs);
     more.hidden = cursor === "";
@@ -84,6 +102,16 @@ export async function renderJobsPage(ctx: PageContext): Promise<void> {
   replaceChildren(
     ctx.root,
     el("div", { class: "toolbar" }, el("h1", {}, "Revoke jobs"), el("span", { class: "spacer" }), refresh),
+    startJobForm(ctx),
+    jobFilters((values) => {
+      filters = values;
+      generation++;
+      watches.abort();
+      watches = new AbortController();
+      rows.length = 0;
+      cursor = "";
+      void loadPage().catch(ctx.fail);
+    }),
     holder,
     el("div", { class: "pager" }, more),
   );

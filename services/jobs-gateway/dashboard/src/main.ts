@@ -8,6 +8,7 @@ import { renderJobPage } from "./job-page.js";
 import { renderJobsPage } from "./jobs-page.js";
 import { clearKey, loadKey, saveKey } from "./key-store.js";
 import { renderLogin } from "./login-view.js";
+import { renderPoolPage } from "./pool-page.js";
 import type { PageContext } from "./page-context.js";
 import { renderProvidersPage } from "./providers-page.js";
 import { renderReconnectPage } from "./reconnect-page.js";
@@ -68,6 +69,9 @@ function route(): void {
   } else if (hash === "/audit") {
     markNav("audit");
     page = renderAuditPage(ctx);
+  } else if (hash === "/pool") {
+    markNav("pool");
+    page = renderPoolPage(ctx);
   } else if (hash === "/accounts") {
     markNav("accounts");
     page = renderReconnectPage(ctx);

@@ -2,12 +2,13 @@ import type { RevokeJob } from "@warden/proto/jobs/v1";
 import { el } from "./element.js";
 import { formatCount } from "./format.js";
 
-/** A stacked bar (revoked, failed, skipped, cancelled over total) with "done / total · percent". */
+/** A stacked bar (revoked, failed, skipped, cancelled over total) with "worked / total · percent" (cancelled items not counted as worked). */
 export function progressBar(job: RevokeJob): HTMLElement {
   const c = job.counts;
   const total = Number(c?.total ?? 0n);
   const part = (n: bigint | undefined) => (total === 0 ? 0 : (Number(n ?? 0n) * 100) / total);
-  const done = Number((c?.revoked ?? 0n) + (c?.failed ?? 0n) + (c?.skipped ?? 0n) + (c?.cancelled ?? 0n));
+  // Cancelled items were never worked: a cancelled job shows how far it got, not 100%.
+  const done = Number((c?.revoked ?? 0n) + (c?.failed ?? 0n) + (c?.skipped ?? 0n));
   const percent = total === 0 ? 0 : Math.floor((done * 100) / total);
   const bar = el("div", {
     class: "bar",

@@ -29,6 +29,7 @@ import { cancelLockedJob, lockJob } from "../repositories/jobs.repository.js";
 import { parseJobId, parseScope, visibleJob } from "./job-request-fields.js";
 import { checkRetrySelection, parseRetrySelection } from "./retry-request.js";
 import type { RevokeJobStarter } from "./revoke-job-starter.js";
+import { previewRevokeJob } from "./revoke-preview.js";
 
 /** The in-flight job as an error detail a grpc-js or Connect client can decode. */
 function jobDetail(job: RevokeJobRow): ErrorDetail[] {
@@ -51,6 +52,7 @@ export function createJobCommandHandlers(
     ): Promise<CreateRevokeJobResponse> {
       const principal = requireScope(principalOf(ctx), "jobs:write");
       const scope = parseScope(req.scope);
+      if (req.dryRun) return previewRevokeJob(deps, principal, scope);
       const { job, created } = await starter.start(principal, scope, req.force);
       if (!created) {
         throw alreadyExists(`revoke job ${job.id} is already in flight for this scope`, jobDetail(job));

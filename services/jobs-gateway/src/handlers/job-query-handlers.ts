@@ -16,6 +16,7 @@ import {
 import type { GatewayDeps } from "../gateway-deps.js";
 import { itemToProto } from "../item-to-proto.js";
 import { listItems, listJobs } from "../repositories/jobs.repository.js";
+import { jobListFiltersKey, parseJobListFilters, parseLedgerFilters } from "./job-list-filters.js";
 import { parseJobId, visibleJob } from "./job-request-fields.js";
 
 const MICROS = /^\d{1,20}$/;
@@ -36,9 +37,10 @@ export function createJobQueryHandlers(deps: GatewayDeps) {
         throw invalidArgument("filter", "must be ITEM_FILTER_ALL or ITEM_FILTER_FAILED");
       }
       const failedOnly = req.filter === ItemFilter.FAILED;
-      // The cursor is bound to this job and filter: one from another job or
-      // the other filter would silently skip or repeat rows, so it is refused.
-      const context = `job-items:${id}:${failedOnly ? "failed" : "all"}`;
+      const { status, externalUserId } = parseLedgerFilters(req);
+      // The cursor is bound to this job and its filters: one from another job or
+      // other filters would silently skip or repeat rows, so it is refused.
+      const context = `job-items:${id}:${failedOnly ? "failed" : "all"}:${status ?? "*"}:${externalUserId ?? "*"}`;
       const job = await visibleJob(db, principal, id);
       const { rows, nextCursor } = await readKeysetPage({
         cursors,
@@ -46,7 +48,8 @@ export function createJobQueryHandlers(deps: GatewayDeps) {
         cursor: req.cursor,
         pageSize: req.pageSize,
         keyLength: 1,
-        fetch: (after, limit) => listItems(db, { jobId: id, failedOnly, afterAccountId: after?.[0], limit }),
+        fetch: (after, limit) =>
+          listItems(db, { jobId: id, failedOnly, status, externalUserId, afterAccountId: after?.[0], limit }),
         keyOf: (row) => [row.account_id],
       });
       return create(GetRevokeJobResponseSchema, {
@@ -59,7 +62,9 @@ export function createJobQueryHandlers(deps: GatewayDeps) {
     async listRevokeJobs(req: ListRevokeJobsRequest, ctx: HandlerContext): Promise<ListRevokeJobsResponse> {
       const principal = requireScope(principalOf(ctx), "jobs:read");
       const tenant = { orgId: principal.orgId, projectId: principal.projectId };
-      const context = `jobs:${tenant.orgId}:${tenant.projectId ?? "*"}`;
+      const filters = parseJobListFilters(req);
+      // Bound to the filters too: a cursor carried over to other filters would mis-page.
+      const context = `jobs:${tenant.orgId}:${tenant.projectId ?? "*"}:${jobListFiltersKey(filters)}`;
       const { rows, nextCursor } = await readKeysetPage({
         cursors,
         context,
@@ -68,7 +73,12 @@ export function createJobQueryHandlers(deps: GatewayDeps) {
         keyLength: 2,
         fetch: (after, limit) => {
           if (after && !MICROS.test(after[0]!)) throw invalidArgument("cursor", "is not a valid cursor");
-          return listJobs(db, { ...tenant, after: after && { createdUs: after[0]!, id: after[1]! }, limit });
+          return listJobs(db, {
+            ...tenant,
+            ...filters,
+            after: after && { createdUs: after[0]!, id: after[1]! },
+            limit,
+          });
         },
         keyOf: (row) => [row.created_us, row.id],
       });

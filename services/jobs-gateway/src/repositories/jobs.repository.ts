@@ -1,5 +1,6 @@
-import type { Database, RevokeItemRow, RevokeJobRow, ScopeKindColumn } from "@warden/db";
+import type { Database, ItemStatusColumn, RevokeItemRow, RevokeJobRow, ScopeKindColumn } from "@warden/db";
 import { IN_FLIGHT_JOB_STATUSES } from "@warden/revoke-jobs";
+import type { JobListFilters } from "../handlers/job-list-filters.js";
 import { sql, type Kysely, type Transaction } from "kysely";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -66,7 +67,8 @@ export type ListedJobRow = RevokeJobRow & { created_us: string };
  */
 export async function listJobs(
   db: Db,
-  filter: JobTenant & { after: { createdUs: string; id: string } | undefined; limit: number },
+  filter: JobTenant &
+    JobListFilters & { after: { createdUs: string; id: string } | undefined; limit: number },
 ): Promise<ListedJobRow[]> {
   let query = db
     .selectFrom("revoke_jobs")
@@ -74,6 +76,13 @@ export async function listJobs(
     .select(sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as("created_us"))
     .where("org_id", "=", filter.orgId);
   if (filter.projectId) query = query.where("project_id", "=", filter.projectId);
+  // Filters only narrow the walk down the (org_id, created_at, id) index; the keyset stays exact.
+  if (filter.status) query = query.where("status", "=", filter.status);
+  if (filter.failed === "none") query = query.where("failed", "=", 0);
+  if (filter.failed === "some") query = query.where("failed", ">", 0);
+  if (filter.scopeKind) query = query.where("scope_kind", "=", filter.scopeKind);
+  if (filter.createdAfter) query = query.where("created_at", ">=", filter.createdAfter);
+  if (filter.createdBefore) query = query.where("created_at", "<", filter.createdBefore);
   if (filter.after) {
     const { createdUs, id } = filter.after;
     query = query.where(
@@ -85,22 +94,54 @@ export async function listJobs(
 
 export type LedgerRow = Pick<
   RevokeItemRow,
-  "account_id" | "status" | "attempts" | "error_code" | "error_message" | "updated_at" | "wiped_locally"
->;
+  | "account_id"
+  | "status"
+  | "attempts"
+  | "error_code"
+  | "error_message"
+  | "error_description"
+  | "updated_at"
+  | "wiped_locally"
+  | "auth_config_id"
+  | "run"
+> & { external_user_id: string | null };
+
+/** Which items of a job a ledger page shows, and where it resumes. */
+export interface LedgerPageFilter {
+  jobId: string;
+  failedOnly: boolean;
+  /** Only items in this status. */
+  status?: ItemStatusColumn;
+  /** Only the items of accounts with this external user id. */
+  externalUserId?: string;
+  afterAccountId: string | undefined;
+  limit: number;
+}
 
 /**
  * One keyset page of a job's ledger ordered by account id: the primary key
- * (job_id, account_id) for every item, the index (job_id, status, account_id)
- * for failed ones — never OFFSET, so item 1,000,000 costs what item 1 does.
+ * (job_id, account_id) for every item, the partial failed index for failed
+ * ones, the accounts' external-user index for one user — never OFFSET, so item
+ * 1,000,000 costs what item 1 does. External user ids are read for the page's
+ * rows only (one primary-key probe each), so the page query keeps its plan.
  */
-export async function listItems(
-  db: Kysely<Database>,
-  filter: { jobId: string; failedOnly: boolean; afterAccountId: string | undefined; limit: number },
-): Promise<LedgerRow[]> {
-  return db.transaction().execute(async (trx) => {
+export async function listItems(db: Kysely<Database>, filter: LedgerPageFilter): Promise<LedgerRow[]> {
+  const rows = await db.transaction().execute(async (trx) => {
     await preferIndexOrder(trx);
     return itemsPageQuery(trx, filter).execute();
   });
+  if (rows.length === 0) return [];
+  const users = await db
+    .selectFrom("connected_accounts")
+    .select(["id", "external_user_id"])
+    .where(
+      "id",
+      "in",
+      rows.map((row) => row.account_id),
+    )
+    .execute();
+  const byId = new Map(users.map((user) => [user.id, user.external_user_id]));
+  return rows.map((row) => ({ ...row, external_user_id: byId.get(row.account_id) ?? null }));
 }
 
 /**
@@ -115,26 +156,37 @@ export async function preferIndexOrder(trx: Transaction<Database>): Promise<void
 }
 
 /** The query listItems runs, exposed so a test can EXPLAIN it. */
-export function itemsPageQuery(
-  db: Db,
-  filter: { jobId: string; failedOnly: boolean; afterAccountId: string | undefined; limit: number },
-) {
+export function itemsPageQuery(db: Db, filter: LedgerPageFilter) {
   let query = db
-    .selectFrom("revoke_items")
+    .selectFrom("revoke_items as i")
     .select([
-      "account_id",
-      "status",
-      "attempts",
-      "error_code",
-      "error_message",
-      "updated_at",
-      "wiped_locally",
+      "i.account_id",
+      "i.status",
+      "i.attempts",
+      "i.error_code",
+      "i.error_message",
+      "i.error_description",
+      "i.updated_at",
+      "i.wiped_locally",
+      "i.auth_config_id",
+      "i.run",
     ])
-    .where("job_id", "=", filter.jobId);
+    .where("i.job_id", "=", filter.jobId);
   // is_failed (status = 'failed') has a partial index: the page reads only failed rows.
-  if (filter.failedOnly) query = query.where("is_failed", "=", true);
-  if (filter.afterAccountId) query = query.where("account_id", ">", filter.afterAccountId);
-  return query.orderBy("account_id").limit(filter.limit);
+  if (filter.failedOnly || filter.status === "failed") query = query.where("i.is_failed", "=", true);
+  else if (filter.status) query = query.where("i.status", "=", filter.status);
+  if (filter.externalUserId !== undefined) {
+    // Driven by the accounts' (external_user_id, id) index, in id order: a user has a handful of
+    // accounts, each probed in the items' primary key, whatever the job's size.
+    return query
+      .innerJoin("connected_accounts as a", "a.id", "i.account_id")
+      .where("a.external_user_id", "=", filter.externalUserId)
+      .$if(filter.afterAccountId !== undefined, (q) => q.where("a.id", ">", filter.afterAccountId!))
+      .orderBy("a.id")
+      .limit(filter.limit);
+  }
+  if (filter.afterAccountId) query = query.where("i.account_id", ">", filter.afterAccountId);
+  return query.orderBy("i.account_id").limit(filter.limit);
 }
 
 /** Locks the job row for a state change; callers hold it for their whole transaction. */

@@ -30,6 +30,8 @@ function skipReason(row: RevokeAuthConfigRow): RevokeClient["skip"] {
 export interface AuthConfigCache {
   /** The auth config's revoke client, or undefined if the row is gone. */
   get(authConfigId: string): Promise<RevokeClient | undefined>;
+  /** Drops the cached client, so the next item reads the auth config again (it was just updated). */
+  forget(authConfigId: string): void;
 }
 
 /**
@@ -72,6 +74,9 @@ export function createAuthConfigCache(options: {
       // A failed load must not be served from the cache until it expires.
       value.catch(() => entries.get(authConfigId)?.value === value && entries.delete(authConfigId));
       return value;
+    },
+    forget(authConfigId) {
+      entries.delete(authConfigId);
     },
   };
 }

@@ -13,6 +13,7 @@ import type { ItemOutcome, ProviderOutcome, RevokeMetrics } from "../revoke-metr
 import type { AuthConfigCache, RevokeClient } from "./auth-config-cache.js";
 import type { PendingRecheck } from "./pending-recheck.js";
 import { retryDelayMs } from "./retry-delay.js";
+import type { RevokeBreaker } from "./revoke-breaker.js";
 
 /** Tunables of per-item work. */
 export interface ItemSettings {
@@ -29,6 +30,8 @@ export interface ProcessItemDeps {
   /** True while the item is still pending in its run, read from the ledger; asked right before the provider call. */
   isStillPending: PendingRecheck;
   authConfigs: AuthConfigCache;
+  /** Per job run and auth config: stops provider calls after a run of app-level failures. */
+  breaker: RevokeBreaker;
   keyring: Keyring;
   scheduler: FairScheduler;
   ledger: LedgerWriter;
@@ -142,6 +145,8 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
     // so it costs no round trip while the slot is held.
     const live = deps.isJobLive(context.jobId);
     if (!(typeof live === "boolean" ? live : await live)) return "job_stopped";
+    const breakerKey = { jobId: context.jobId, run: context.run, authConfigId: context.authConfigId };
+    if (deps.breaker.isOpen(breakerKey)) return circuitOpen(context);
     // The ledger read above may be seconds old by now (see pending-recheck.ts).
     if (
       !(await deps.isStillPending({ jobId: context.jobId, accountId: context.accountId, run: context.run }))
@@ -173,6 +178,8 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
     } finally {
       metrics.providerCallEnded(startedAt, called);
     }
+    // Counted before the slot is released, so no call starts between a failure and its count.
+    await deps.breaker.record(breakerKey, context.accountId, answer);
   } finally {
     deps.scheduler.release(context.authConfigId);
   }
@@ -206,7 +213,10 @@ function fromAnswer(
         { ...where, errorCode: answer.errorCode, status: answer.status },
         "provider refused revocation",
       );
-      return final("failed", answer.errorCode, answer.errorDescription ?? null, context.force);
+      return withDescription(
+        final("failed", answer.errorCode, answer.errorDescription ?? null, context.force),
+        answer.errorDescription,
+      );
     case "retry": {
       if (attempts >= deps.settings.maxAttempts) {
         deps.logger.warn({ ...where, errorCode: answer.errorCode }, "revocation attempts exhausted");
@@ -230,4 +240,32 @@ function fromAnswer(
 
 function itemOutcomeOf(outcome: LedgerOutcome): ItemOutcome {
   return outcome.kind === "retry" ? "retried" : outcome.status;
+}
+
+/**
+ * An item whose auth config's breaker is open in this run: FAILED without a
+ * provider call, tokens kept (never wiped, even with force), so RetryRevokeJob
+ * resumes it once the client is fixed.
+ */
+function circuitOpen(context: ItemContext): Decision {
+  return {
+    outcome: {
+      kind: "final",
+      jobId: context.jobId,
+      accountId: context.accountId,
+      run: context.run,
+      status: "failed",
+      attempts: context.attempts,
+      errorCode: "circuit_open",
+      errorMessage:
+        "not sent: the provider kept rejecting this auth config's OAuth client; fix it (UpdateAuthConfig) and retry the job",
+      wipe: false,
+      confirmedUpstream: false,
+    },
+  };
+}
+
+function withDescription(decision: Decision, description: string | undefined): Decision {
+  if (typeof decision === "string" || decision.outcome.kind !== "final") return decision;
+  return { ...decision, outcome: { ...decision.outcome, errorDescription: description ?? null } };
 }

@@ -12,6 +12,8 @@ export type LedgerOutcome =
       attempts: number;
       errorCode: string | null;
       errorMessage: string | null;
+      /** The provider's error_description (already sanitised and bounded by @warden/oauth), if it sent one. */
+      errorDescription?: string | null;
       /** Wipe the account's ciphertexts (and revoke its leases) in the same transaction. */
       wipe: boolean;
       /** The provider confirmed the revocation: stamp revoked_upstream_at. */

@@ -75,14 +75,16 @@ export async function writeOutcomes(
     with finals as (
       update revoke_items as i
          set status = v.status, attempts = v.attempts, error_code = v.error_code,
-             error_message = v.error_message, wiped_locally = v.wiped_locally, updated_at = now()
+             error_message = v.error_message, error_description = v.error_description, wiped_locally = v.wiped_locally, updated_at = now()
         from unnest(${finals.map((o) => o.jobId)}::text[], ${finals.map((o) => o.accountId)}::text[],
                     ${finals.map((o) => o.run)}::int[], ${finals.map((o) => o.status)}::text[],
                     ${finals.map((o) => o.attempts)}::int[], ${finals.map((o) => o.errorCode)}::text[],
                     ${finals.map((o) => o.errorMessage)}::text[],
+                    ${finals.map((o) => o.errorDescription ?? null)}::text[],
                     ${finals.map((o) => o.wipe && !o.confirmedUpstream)}::bool[],
                     ${finals.map((o) => o.wipe)}::bool[], ${finals.map((o) => o.confirmedUpstream)}::bool[])
-             as v(job_id, account_id, run, status, attempts, error_code, error_message, wiped_locally, wipe, confirmed)
+             as v(job_id, account_id, run, status, attempts, error_code, error_message, error_description,
+                  wiped_locally, wipe, confirmed)
        where i.job_id = v.job_id and i.account_id = v.account_id and i.run = v.run and i.status = 'pending'
       returning i.job_id, i.account_id, i.status, v.wipe, v.confirmed
     ),

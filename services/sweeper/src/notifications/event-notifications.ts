@@ -82,3 +82,26 @@ export function authConfigRecoveredNotification(event: AccountEvent, since: numb
     },
   };
 }
+
+/**
+ * The one notification of a revoke job's breaker opening for an auth config
+ * (the executor publishes the event once per job run and auth config; the
+ * event id keys the notification, so a redelivery is dropped by receivers).
+ */
+export function revokeCircuitOpenNotification(event: AccountEvent): Notification {
+  return {
+    idempotencyKey:
+      event.eventId || `revoke-circuit-open:${event.jobId}:${event.authConfigId}:${event.accountId}`,
+    kind: "revoke_circuit_open",
+    title: `Revoke job ${event.jobId}: stopped calling the provider for auth config ${event.authConfigId} (${event.errorCode})`,
+    text: "The provider kept rejecting the OAuth client, so the auth config's remaining items in this job failed with circuit_open and no provider call. Fix the client with UpdateAuthConfig, then RetryRevokeJob resumes them.",
+    occurredAt: event.occurredAt ? timestampDate(event.occurredAt) : new Date(),
+    metadata: {
+      job_id: event.jobId,
+      auth_config_id: event.authConfigId,
+      org_id: event.orgId,
+      project_id: event.projectId,
+      error_code: event.errorCode,
+    },
+  };
+}

@@ -142,4 +142,39 @@ describe("event → notification routing", () => {
       infra.logLines.join("");
     for (const secret of SECRETS) expect(everything).not.toContain(secret);
   });
+
+  it("a revoke breaker's event becomes one revoke_circuit_open notification naming the job and auth config", async () => {
+    const names = busNames(infra.namespace);
+    const before = webhook.requests.length;
+    const event = create(AccountEventSchema, {
+      accountId: "ca_9",
+      authConfigId: "ac_rejected",
+      orgId: "org_1",
+      projectId: "prj_1",
+      jobId: "oj_breaker",
+      errorCode: "invalid_client",
+      eventId: "circuit-open:oj_breaker:1:ac_rejected",
+      occurredAt: timestampNow(),
+    });
+    await publishEvent(
+      infra.bus.js,
+      names.subjects.accountEvent("ca_9", "revoke_circuit_open"),
+      AccountEventSchema,
+      event,
+    );
+    await waitFor(() => webhook.requests.length > before, {
+      message: "breaker notification",
+      timeoutMs: 20_000,
+    });
+    const body = JSON.parse(webhook.requests[before]!.body) as {
+      kind: string;
+      idempotency_key: string;
+      metadata: Record<string, string>;
+    };
+    expect(body).toMatchObject({
+      kind: "revoke_circuit_open",
+      idempotency_key: "circuit-open:oj_breaker:1:ac_rejected",
+      metadata: { job_id: "oj_breaker", auth_config_id: "ac_rejected", error_code: "invalid_client" },
+    });
+  });
 });

@@ -16,6 +16,7 @@ import {
   authConfigRecoveredNotification,
   jobFailuresNotification,
   leaseExpiredNotification,
+  revokeCircuitOpenNotification,
 } from "./event-notifications.js";
 import type { Notification } from "./notification.js";
 import type { NotificationDispatcher } from "./notification-dispatcher.js";
@@ -40,7 +41,8 @@ const FAULT_TTL_SECONDS = 30 * 24 * 3600;
  * stream (shared by every replica, so each event is handled once and none is
  * missed while the sweeper restarts): job completed with failures (one per
  * job run), lease expired, an auth config's app-level fault and its recovery
- * (one per episode, not per account). Reconnects come from the digest task.
+ * (one per episode, not per account), a revoke job's breaker opening (one per
+ * job run and auth config). Reconnects come from the digest task.
  * Resolves once `signal` aborted and the loops stopped.
  */
 export async function runEventRouter(options: EventRouterOptions): Promise<void> {
@@ -72,6 +74,7 @@ export async function runEventRouter(options: EventRouterOptions): Promise<void>
   const onAccountEvent = async (event: AccountEvent, subject: string): Promise<Notification | undefined> => {
     if (!event.authConfigId) return undefined;
     const kind = subject.slice(subject.lastIndexOf(".") + 1);
+    if (kind === "revoke_circuit_open") return revokeCircuitOpenNotification(event);
     if (kind === "refresh_failed" && APP_LEVEL_ERROR_CODES.has(event.errorCode)) {
       const since = event.occurredAt ? timestampMs(event.occurredAt) : Date.now();
       const opened = await redis.set(

@@ -6,7 +6,8 @@ export type NotificationKind =
   | "job_completed_with_failures"
   | "lease_expired"
   | "auth_config_fault"
-  | "auth_config_recovered";
+  | "auth_config_recovered"
+  | "revoke_circuit_open";
 
 /**
  * One message for operators. Built only from ids, counts, statuses and

@@ -1,3 +1,4 @@
+import type { UpdateAuthConfigRequestSchema } from "@warden/proto/accounts/v1";
 import {
   ClientAuth,
   CreateAuthConfigResponseSchema,
@@ -6,9 +7,10 @@ import {
   ListAuthConfigsResponseSchema,
   ResponseStyle,
   RevokeMethod,
+  UpdateAuthConfigResponseSchema,
   type AuthConfig,
 } from "@warden/proto/accounts/v1";
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import {
   flag,
   listOption,
@@ -24,6 +26,20 @@ import { enumLabel, formatTime, parseEnum } from "../format.js";
 import { fetchPages, printNextCursorHint } from "../paging.js";
 import { printMessage } from "../print-message.js";
 import { printFields, printTable } from "../table.js";
+import type { CliIo } from "../cli-io.js";
+
+/** The first line of stdin (a piped secret), without its line ending; a UsageError when empty. */
+async function readSecretFromStdin(io: CliIo): Promise<string> {
+  if (!io.stdin) throw new UsageError("--client-secret-stdin needs the secret piped on stdin");
+  let text = "";
+  for await (const chunk of io.stdin) {
+    text += typeof chunk === "string" ? chunk : (chunk as Buffer).toString("utf8");
+    if (text.length > 8192) break;
+  }
+  const secret = text.split(/\r?\n/)[0] ?? "";
+  if (!secret) throw new UsageError("--client-secret-stdin read an empty secret");
+  return secret;
+}
 
 // Never shows a client secret: AuthConfig messages do not carry one.
 function authConfigFields(config: AuthConfig | undefined): [string, string][] {
@@ -126,6 +142,58 @@ export const authConfigCommands: CommandGroup = {
           defaultScopes: listOption(ctx, "scopes"),
         });
         printMessage(ctx, CreateAuthConfigResponseSchema, response, () =>
+          printFields(ctx.io.stdout, authConfigFields(response.authConfig)),
+        );
+      },
+    },
+    update: {
+      usage:
+        '<auth-config-id> [--name N] [--token-url U] [--revoke-url U|""] [--authorize-url U] [--client-id ID] [--client-secret-stdin | --client-secret-env] [--client-auth basic|post|none] [--response-style rfc6749|slack|error-in-200]',
+      summary:
+        "change only the given fields; a new client secret comes from stdin (--client-secret-stdin) or WARDEN_CLIENT_SECRET (--client-secret-env), never argv, and clears the cached app-level failures",
+      positionals: [1, 1],
+      options: {
+        name: { type: "string" },
+        "token-url": { type: "string" },
+        "revoke-url": { type: "string" },
+        "authorize-url": { type: "string" },
+        "client-id": { type: "string" },
+        "client-secret-stdin": { type: "boolean" },
+        "client-secret-env": { type: "boolean" },
+        "client-auth": { type: "string" },
+        "response-style": { type: "string" },
+      },
+      async run(ctx) {
+        const request: MessageInitShape<typeof UpdateAuthConfigRequestSchema> = {
+          authConfigId: positional(ctx, 0),
+        };
+        const text: Array<[string, "name" | "tokenUrl" | "revokeUrl" | "authorizeUrl" | "clientId"]> = [
+          ["name", "name"],
+          ["token-url", "tokenUrl"],
+          ["revoke-url", "revokeUrl"],
+          ["authorize-url", "authorizeUrl"],
+          ["client-id", "clientId"],
+        ];
+        for (const [option, field] of text) {
+          const value = stringOption(ctx, option);
+          if (value !== undefined) request[field] = value;
+        }
+        if (flag(ctx, "client-secret-stdin") && flag(ctx, "client-secret-env"))
+          throw new UsageError("use one of --client-secret-stdin and --client-secret-env");
+        if (flag(ctx, "client-secret-stdin")) request.clientSecret = await readSecretFromStdin(ctx.io);
+        if (flag(ctx, "client-secret-env")) {
+          const secret = ctx.io.env.WARDEN_CLIENT_SECRET;
+          if (!secret) throw new UsageError("--client-secret-env needs WARDEN_CLIENT_SECRET set");
+          request.clientSecret = secret;
+        }
+        const clientAuth = stringOption(ctx, "client-auth");
+        if (clientAuth) request.clientAuth = parseEnum("--client-auth", ClientAuth, clientAuth);
+        const responseStyle = stringOption(ctx, "response-style");
+        if (responseStyle)
+          request.responseStyle = parseEnum("--response-style", ResponseStyle, responseStyle);
+        if (Object.keys(request).length === 1) throw new UsageError("give at least one field to change");
+        const response = await ctx.clients.accounts.updateAuthConfig(request);
+        printMessage(ctx, UpdateAuthConfigResponseSchema, response, () =>
           printFields(ctx.io.stdout, authConfigFields(response.authConfig)),
         );
       },

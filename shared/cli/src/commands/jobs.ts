@@ -25,6 +25,7 @@ import { fetchPages, printNextCursorHint } from "../paging.js";
 import { printMessage } from "../print-message.js";
 import { printFields, printTable } from "../table.js";
 import { watchJob } from "../watch-job.js";
+import { EXIT } from "../cli-io.js";
 
 function scopeText(job: RevokeJob): string {
   const kind = enumLabel(ScopeKind, job.scope?.kind ?? 0)
@@ -53,6 +54,11 @@ function jobFields(job: RevokeJob | undefined): [string, string][] {
   ];
 }
 
+/** A job that is over without every item revoked or skipped: scripts get exit code 3. */
+function endedBadly(job: RevokeJob | undefined): boolean {
+  return job?.status === JobStatus.COMPLETED_WITH_FAILURES || job?.status === JobStatus.CANCELLED;
+}
+
 function printJob(ctx: CommandContext, job: RevokeJob | undefined): void {
   printFields(ctx.io.stdout, jobFields(job));
 }
@@ -60,10 +66,13 @@ function printJob(ctx: CommandContext, job: RevokeJob | undefined): void {
 function itemRow(item: RevokeItem): string[] {
   return [
     item.connectedAccountId,
+    item.externalUserId,
+    item.authConfigId,
+    String(item.run),
     enumLabel(ItemStatus, item.status),
     String(item.attempts),
     item.errorCode,
-    item.errorMessage,
+    item.errorDescription || item.errorMessage,
     item.wipedLocally ? "yes" : "",
     formatTime(item.updatedAt),
   ];
@@ -76,7 +85,8 @@ export const jobCommands: CommandGroup = {
   commands: {
     get: {
       usage: "<job-id> [--failed] [--items] [--page-size N] [--cursor C] [--all]",
-      summary: "show a job; --failed pages its failed-items ledger, --items every item",
+      summary:
+        "show a job; --failed pages its failed-items ledger, --items every item; exits 3 when the job ended with failed items or was cancelled",
       positionals: [1, 1],
       options: { failed: { type: "boolean" }, items: { type: "boolean" }, ...pagingOptions },
       async run(ctx) {
@@ -105,11 +115,23 @@ export const jobCommands: CommandGroup = {
           ctx.io.stdout.write(`\n${filter === ItemFilter.FAILED ? "failed items" : "items"}:\n`);
           printTable(
             ctx.io.stdout,
-            ["account", "status", "attempts", "error code", "error", "wiped locally", "updated"],
+            [
+              "account",
+              "external user",
+              "auth config",
+              "run",
+              "status",
+              "attempts",
+              "error code",
+              "error",
+              "wiped locally",
+              "updated",
+            ],
             page.items.map(itemRow),
           );
         });
         printNextCursorHint(ctx, page.nextCursor);
+        return endedBadly(job) ? EXIT.jobFailures : EXIT.ok;
       },
     },
     list: {

@@ -9,6 +9,7 @@ import * as connectSessions from "./2026_11_30_0015_connect_sessions.js";
 import * as outbox from "./2026_11_30_0010_outbox.js";
 import * as refreshAttempts from "./2026_11_30_0011_refresh_attempts.js";
 import * as auditAndKeyLifecycle from "./2026_11_30_0012_audit_and_key_lifecycle.js";
+import * as revokeItemDescriptions from "./2026_11_30_0013_revoke_item_descriptions.js";
 
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_30_0010_outbox": outbox,
   "2026_11_30_0011_refresh_attempts": refreshAttempts,
   "2026_11_30_0012_audit_and_key_lifecycle": auditAndKeyLifecycle,
+  "2026_11_30_0013_revoke_item_descriptions": revokeItemDescriptions,
 };

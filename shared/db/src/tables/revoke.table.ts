@@ -38,6 +38,8 @@ export interface RevokeItemsTable {
   attempts: Generated<number>;
   error_code: string | null;
   error_message: string | null;
+  /** The provider's error_description, sanitised and bounded (never a secret). */
+  error_description: Generated<string | null>;
   wiped_locally: Generated<boolean>;
   /** status = 'failed', stored by PostgreSQL; indexed (partially) for the failed ledger page. */
   is_failed: ColumnType<boolean, never, never>;

@@ -197,3 +197,74 @@ describe("bad input is INVALID_ARGUMENT naming the field, and leaves no row behi
     await expectInvalid("cursor", () => accounts.listAuthConfigs({ cursor: nextCursor }));
   });
 });
+
+describe("NUL and control characters in text are INVALID_ARGUMENT naming the field, and reach no table", () => {
+  const nul = "a\u0000b";
+  it.each([
+    ["NUL in an org name", "name", () => admin.createOrg({ name: nul })],
+    ["a newline in an org name", "name", () => admin.createOrg({ name: "a\nb" })],
+    ["a trailing newline in an org name", "name", () => admin.createOrg({ name: "ab\n" })],
+    ["escape in a project name", "name", () => admin.createProject({ orgId, name: "a\u001b[31mb" })],
+    ["a C1 control in a project name", "name", () => admin.createProject({ orgId, name: "a\u0085b" })],
+    ["NUL in an auth config name", "name", () => accounts.createAuthConfig(authConfig({ name: nul }))],
+    ["NUL in a client id", "client_id", () => accounts.createAuthConfig(authConfig({ clientId: nul }))],
+    [
+      "NUL in a client secret",
+      "client_secret",
+      () => accounts.createAuthConfig(authConfig({ clientSecret: "sec\u0000ret" })),
+    ],
+    [
+      "NUL in a default scope",
+      "default_scopes[1]",
+      () => accounts.createAuthConfig(authConfig({ defaultScopes: ["ok", nul] })),
+    ],
+    [
+      "a tab in a token URL",
+      "token_url",
+      () => accounts.createAuthConfig(authConfig({ tokenUrl: "https://p.example.com/to\tken" })),
+    ],
+    [
+      "NUL in a revoke URL",
+      "revoke_url",
+      () => accounts.createAuthConfig(authConfig({ revokeUrl: "https://p.example.com/re\u0000voke" })),
+    ],
+    [
+      "NUL in an external user id",
+      "external_user_id",
+      () => accounts.createConnectedAccount({ authConfigId, externalUserId: nul, accessToken: "a" }),
+    ],
+    [
+      "NUL in an access token",
+      "access_token",
+      () => accounts.createConnectedAccount({ authConfigId, externalUserId: "u", accessToken: nul }),
+    ],
+    [
+      "DEL in a refresh token",
+      "refresh_token",
+      () =>
+        accounts.createConnectedAccount({
+          authConfigId,
+          externalUserId: "u",
+          accessToken: "a",
+          refreshToken: "r\u007f",
+        }),
+    ],
+  ])("%s", async (_name, field, call) => {
+    await expectInvalid(field, call as () => Promise<unknown>);
+  });
+
+  it("never echoes the refused secret in the error or the log", async () => {
+    const secret = "sk_live_NULTEST\u0000tail";
+    const error = ConnectError.from(
+      await accounts.createAuthConfig(authConfig({ clientSecret: secret })).catch((e: unknown) => e),
+    );
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).not.toContain("sk_live_NULTEST");
+    expect(gateway.logLines.join("")).not.toContain("sk_live_NULTEST");
+  });
+
+  it("never lets PostgreSQL see a NUL (no INTERNAL, no 'invalid byte sequence' in the log)", () => {
+    expect(gateway.logLines.join("")).not.toContain("invalid byte sequence");
+    expect(gateway.logLines.join("")).not.toMatch(/"level":50/);
+  });
+});

@@ -30,5 +30,7 @@ export interface GatewayDeps {
   /** WARDEN_NAMESPACE, from which every subject name derives. */
   namespace: string;
   startOrJoinRevokeJob?: StartOrJoinRevokeJob;
+  /** WARDEN_PUBLIC_URL: the connect flow's callback is <publicUrl>/oauth/callback. */
+  publicUrl?: string;
   now?: () => Date;
 }

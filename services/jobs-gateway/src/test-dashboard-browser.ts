@@ -11,7 +11,7 @@ import { connectClient } from "./test-clients.js";
 import type { TestGateway } from "./test-gateway.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = [
+export const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -43,7 +43,7 @@ export async function runDashboardBrowserChecks(gateway: TestGateway): Promise<v
     .where("id", "=", tenant.accountIds[0]!)
     .execute();
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const problems: string[] = [];

@@ -8,9 +8,10 @@ import { busNames, connectBus, ensureStreams } from "@warden/bus";
 import { Keyring } from "@warden/crypto";
 import { createDatabase, CursorCodec, dropNamespaceSchema, migrateToLatest } from "@warden/db";
 import { createLogger } from "@warden/logger";
+import { startServiceRelay } from "@warden/outbox";
 import { createRedis, waitForRedis } from "@warden/redis";
 import { createHealthReporter } from "@warden/rpc";
-import { testNamespace } from "@warden/testkit";
+import { freePort, testNamespace } from "@warden/testkit";
 import type { GatewayDeps } from "./gateway-deps.js";
 import { createStartOrJoinRevokeJob } from "./handlers/revoke-job-starter.js";
 import { buildServer } from "./server.js";
@@ -52,6 +53,8 @@ export async function startTestGateway(
   await ensureStreams(bus.jsm, namespace);
   const keyring = new Keyring([{ id: "test", key: randomBytes(32) }]);
   const adminKey = `admin-${randomBytes(16).toString("hex")}`;
+  // Known before listening: the connect flow's callback URL is built from it.
+  const port = await freePort();
   let deps: GatewayDeps = {
     db: database.db,
     redis,
@@ -60,6 +63,7 @@ export async function startTestGateway(
     logger,
     bus,
     namespace,
+    publicUrl: `http://127.0.0.1:${port}`,
   };
   deps.startOrJoinRevokeJob = createStartOrJoinRevokeJob(deps);
   deps = { ...deps, ...options.extend?.(deps) };
@@ -68,7 +72,9 @@ export async function startTestGateway(
     health: createHealthReporter(),
     authenticate: createAuthenticator({ db: database.db, adminKey, apiKeyCacheMs: 0 }),
   });
-  const port = await server.listen(0, "127.0.0.1");
+  await server.listen(port, "127.0.0.1");
+  // As in main.ts: the RPCs' events reach NATS through the outbox relay.
+  const relay = startServiceRelay({ database, bus, logger });
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -78,6 +84,7 @@ export async function startTestGateway(
     logLines,
     async close() {
       await server.close(1000);
+      await relay.stop(1000);
       await dropNamespaceSchema(database.db, namespace);
       await database.close();
       redis.disconnect();

@@ -5,12 +5,16 @@ import { OrgSchema, ProjectSchema, type Org, type Project } from "@warden/proto/
 import {
   AccountStatus,
   AuthConfigSchema,
-  ClientAuth,
   ConnectedAccountSchema,
-  ResponseStyle,
+  RevokeMethod,
   type AuthConfig,
   type ConnectedAccount,
 } from "@warden/proto/accounts/v1";
+import {
+  CLIENT_AUTH_TO_PROTO,
+  RESPONSE_STYLE_TO_PROTO,
+  REVOKE_METHOD_TO_PROTO,
+} from "./auth-config-enums.js";
 
 // Rows to wire messages. These are the only places rows become responses, and
 // they copy no ciphertext or secret column: a response cannot leak what is
@@ -50,12 +54,16 @@ export function authConfigToProto(row: AuthConfigRow): AuthConfig {
     tokenUrl: row.token_url,
     revokeUrl: row.revoke_url ?? "",
     clientId: row.client_id,
-    clientAuth: row.client_auth === "basic" ? ClientAuth.BASIC : ClientAuth.POST,
-    responseStyle: row.response_style === "slack" ? ResponseStyle.SLACK : ResponseStyle.RFC6749,
+    clientAuth: CLIENT_AUTH_TO_PROTO[row.client_auth],
+    responseStyle: RESPONSE_STYLE_TO_PROTO[row.response_style],
     defaultScopes: row.default_scopes,
     createdAt: ts(row.created_at),
     updatedAt: ts(row.updated_at),
     deletedAt: ts(row.deleted_at),
+    authorizeUrl: row.authorize_url ?? "",
+    provider: row.provider ?? "",
+    revokeMethod: row.revoke_method ? REVOKE_METHOD_TO_PROTO[row.revoke_method] : RevokeMethod.UNSPECIFIED,
+    authorizeParams: row.authorize_params,
   });
 }
 

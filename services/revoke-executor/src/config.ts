@@ -1,4 +1,10 @@
-import { baseVariables, millisecondsVariable, parseConfig, portVariable } from "@warden/config";
+import {
+  baseVariables,
+  dbPoolSizeVariable,
+  millisecondsVariable,
+  parseConfig,
+  portVariable,
+} from "@warden/config";
 import { z } from "zod";
 import type { ExecutorSettings } from "./revoke-executor.js";
 
@@ -23,8 +29,10 @@ const executorSchema = z
     WARDEN_REVOKE_RETRY_MAX_MS: millisecondsVariable(60_000),
     WARDEN_REVOKE_PLAN_BATCH: positive(5_000),
     WARDEN_REVOKE_LEDGER_BATCH: positive(500),
+    /** How long an item delivery may go unacked (and un-extended) before NATS redelivers it. */
+    WARDEN_REVOKE_ACK_WAIT_MS: z.coerce.number().int().min(1_000).default(15_000),
     WARDEN_SHUTDOWN_GRACE_MS: millisecondsVariable(20_000),
-    WARDEN_DB_POOL_SIZE: positive(16),
+    WARDEN_DB_POOL_SIZE: dbPoolSizeVariable(10),
   })
   .refine((c) => c.WARDEN_REVOKE_PER_AUTH_CONFIG <= c.WARDEN_REVOKE_MAX_IN_FLIGHT, {
     path: ["WARDEN_REVOKE_PER_AUTH_CONFIG"],
@@ -51,5 +59,6 @@ export function executorSettingsOf(config: ExecutorConfig, defaults: ExecutorSet
     retryMaxMs: config.WARDEN_REVOKE_RETRY_MAX_MS,
     planBatchSize: config.WARDEN_REVOKE_PLAN_BATCH,
     ledgerBatch: config.WARDEN_REVOKE_LEDGER_BATCH,
+    itemAckWaitMs: config.WARDEN_REVOKE_ACK_WAIT_MS,
   };
 }

@@ -1,129 +1,140 @@
-import { publishEvent, type Bus, type BusNames } from "@warden/bus";
-import type { RevokeJobRow } from "@warden/db";
-import { accountRevokedEventOf, jobEventMsgId, jobEventOf, leaseEventOf } from "@warden/events";
+import type { BusNames } from "@warden/bus";
+import type { Database, RevokeJobRow } from "@warden/db";
+import { accountRevokedOutboxEvent, jobOutboxEvent, leaseOutboxEvent } from "@warden/events";
 import type { Logger } from "@warden/logger";
-import { AccountEventSchema, JobEventSchema, LeaseEventSchema } from "@warden/proto/events/v1";
+import { enqueueEvents, type OutboxEvent } from "@warden/outbox";
+import type { Kysely } from "kysely";
 import type { WrittenBatch } from "./ledger/write-outcomes.js";
 
-/** The executor's event publishing. */
+/** The executor's events: written to the outbox, published by the relay. */
 export interface JobEvents {
-  /** `events.job.<id>.progress`, at most once per interval per job in this process (the latest state wins). */
-  progress(job: RevokeJobRow): void;
-  /** `events.job.<id>.completed`, stored durably; a retried publish is deduplicated by the stream. */
-  completed(job: RevokeJobRow): Promise<void>;
-  /** Publishes everything a committed ledger batch changed. Never throws. */
+  /**
+   * The events a ledger batch reports, for its own transaction: every account
+   * it revoked, every lease it revoked, every job it completed, and a progress
+   * snapshot of each other job it moved whose throttle allows one now.
+   */
+  eventsOf(batch: WrittenBatch): OutboxEvent[];
+  /** After the batch committed: arms the trailing progress of throttled jobs. Never throws. */
   afterCommit(batch: WrittenBatch): void;
+  /** `progress` outside a ledger batch (planning), throttled, in a transaction of its own. Never throws. */
+  progress(job: RevokeJobRow): void;
+  /** A run whose `completed` event was committed elsewhere (planning): no progress follows it. */
+  finished(job: RevokeJobRow): void;
   /** Cancels pending progress timers. */
   stop(): void;
 }
 
 /**
- * Publishes job, account and lease events after the ledger commits that caused
- * them; high-volume account events go out fire-and-forget, `completed` waits for
- * the stream's PubAck (with a per-run Nats-Msg-Id so it is recorded once).
+ * Job, account and lease events through the transactional outbox: a batch's
+ * events commit with the ledger write they report, so a crash or a NATS outage
+ * cannot lose them. Progress stays throttled per job (at most one per interval
+ * in this process, the latest state wins): the leading snapshot rides in the
+ * batch's transaction, a trailing one is enqueued on its own once the interval ends.
  */
 export function createJobEvents(options: {
-  bus: Bus;
+  db: Kysely<Database>;
   names: BusNames;
   logger: Logger;
   progressIntervalMs: number;
 }): JobEvents {
-  const { bus, names, logger, progressIntervalMs } = options;
+  const { db, names, logger, progressIntervalMs } = options;
   const lastSent = new Map<string, number>();
   const trailing = new Map<string, { job: RevokeJobRow; timer: NodeJS.Timeout }>();
   const finished = new Set<string>();
+  const runKey = (job: RevokeJobRow) => `${job.id}:${job.run}`;
+  const due = (job: RevokeJobRow) => Date.now() - (lastSent.get(job.id) ?? 0) >= progressIntervalMs;
 
-  const sendProgress = (job: RevokeJobRow) => {
+  const enqueueProgress = (job: RevokeJobRow) => {
     lastSent.set(job.id, Date.now());
-    publishCore(() =>
-      publishEvent(bus.nc, names.subjects.jobEvent(job.id, "progress"), JobEventSchema, jobEventOf(job)),
-    );
+    db.transaction()
+      .execute((trx) => enqueueEvents(trx, [jobOutboxEvent(names, job, "progress")]))
+      .catch((error: unknown) =>
+        // A lost snapshot is superseded by the next one and by `completed`, which is transactional.
+        logger.warn(
+          { jobId: job.id, err: { message: (error as Error).message } },
+          "progress event not written",
+        ),
+      );
   };
-  const publishCore = (send: () => Promise<void>) => {
-    send().catch((error: unknown) =>
-      logger.warn({ err: { message: (error as Error).message } }, "event publish failed"),
-    );
-  };
-
-  const events: JobEvents = {
-    progress(job) {
-      if (finished.has(`${job.id}:${job.run}`)) return;
-      const since = Date.now() - (lastSent.get(job.id) ?? 0);
-      if (since >= progressIntervalMs) {
-        sendProgress(job);
-        return;
-      }
-      const pending = trailing.get(job.id);
-      if (pending) {
-        pending.job = job;
-        return;
-      }
-      const entry = {
-        job,
-        timer: setTimeout(() => {
+  const armTrailing = (job: RevokeJobRow) => {
+    const pending = trailing.get(job.id);
+    if (pending) {
+      pending.job = job;
+      return;
+    }
+    const entry = {
+      job,
+      timer: setTimeout(
+        () => {
           trailing.delete(job.id);
-          sendProgress(entry.job);
-        }, progressIntervalMs - since),
-      };
-      entry.timer.unref();
-      trailing.set(job.id, entry);
-    },
-    async completed(job) {
-      finished.add(`${job.id}:${job.run}`);
-      const pending = trailing.get(job.id);
-      if (pending) clearTimeout(pending.timer);
-      trailing.delete(job.id);
-      lastSent.delete(job.id);
-      await publishEvent(
-        bus.js,
-        names.subjects.jobEvent(job.id, "completed"),
-        JobEventSchema,
-        jobEventOf(job),
-        { msgId: jobEventMsgId(job, "completed") },
-      );
-      logger.info(
-        { jobId: job.id, run: job.run, revoked: job.revoked, failed: job.failed, skipped: job.skipped },
-        "revoke job completed",
-      );
+          if (!finished.has(runKey(entry.job))) enqueueProgress(entry.job);
+        },
+        Math.max(0, progressIntervalMs - (Date.now() - (lastSent.get(job.id) ?? 0))),
+      ),
+    };
+    entry.timer.unref();
+    trailing.set(job.id, entry);
+  };
+  const forget = (job: RevokeJobRow) => {
+    finished.add(runKey(job));
+    const pending = trailing.get(job.id);
+    if (pending) clearTimeout(pending.timer);
+    trailing.delete(job.id);
+    lastSent.delete(job.id);
+  };
+  // Jobs whose leading progress rode in a batch that has not committed yet.
+  const inBatch = new WeakMap<WrittenBatch, Set<string>>();
+
+  return {
+    eventsOf(batch) {
+      const events: OutboxEvent[] = [];
+      for (const { account, jobId } of batch.wipedAccounts)
+        events.push(accountRevokedOutboxEvent(names, account, jobId));
+      const now = new Date();
+      for (const lease of batch.revokedLeases) events.push(leaseOutboxEvent(names, lease, "revoked", now));
+      const completedIds = new Set(batch.completedJobs.map((job) => job.id));
+      const withProgress = new Set<string>();
+      for (const job of batch.jobs) {
+        if (completedIds.has(job.id) || finished.has(runKey(job)) || !due(job)) continue;
+        events.push(jobOutboxEvent(names, job, "progress", now));
+        withProgress.add(job.id);
+      }
+      for (const job of batch.completedJobs) events.push(jobOutboxEvent(names, job, "completed", now));
+      inBatch.set(batch, withProgress);
+      return events;
     },
     afterCommit(batch) {
-      for (const { account, jobId } of batch.wipedAccounts) {
-        publishCore(() =>
-          publishEvent(
-            bus.nc,
-            names.subjects.accountEvent(account.id, "revoked"),
-            AccountEventSchema,
-            accountRevokedEventOf(account, jobId),
-          ),
-        );
-      }
-      for (const lease of batch.revokedLeases) {
-        publishCore(() =>
-          publishEvent(
-            bus.nc,
-            names.subjects.leaseEvent(lease.id, "revoked"),
-            LeaseEventSchema,
-            leaseEventOf(lease, new Date()),
-          ),
-        );
-      }
+      const withProgress = inBatch.get(batch) ?? new Set<string>();
       const completedIds = new Set(batch.completedJobs.map((job) => job.id));
-      for (const job of batch.jobs) if (!completedIds.has(job.id)) events.progress(job);
-      for (const job of batch.completedJobs) {
-        events
-          .completed(job)
-          .catch((error: unknown) =>
-            logger.error(
-              { jobId: job.id, err: { message: (error as Error).message } },
-              "could not publish completed event",
-            ),
-          );
+      for (const job of batch.jobs) {
+        if (completedIds.has(job.id) || finished.has(runKey(job))) continue;
+        if (withProgress.has(job.id)) {
+          // The snapshot that just committed is newer than any trailing one waiting.
+          lastSent.set(job.id, Date.now());
+          clearTimeout(trailing.get(job.id)?.timer);
+          trailing.delete(job.id);
+        } else armTrailing(job);
       }
+      for (const job of batch.completedJobs) {
+        forget(job);
+        logger.info(
+          { jobId: job.id, run: job.run, revoked: job.revoked, failed: job.failed, skipped: job.skipped },
+          "revoke job completed",
+        );
+      }
+    },
+    progress(job) {
+      if (finished.has(runKey(job))) return;
+      if (due(job)) enqueueProgress(job);
+      else armTrailing(job);
+    },
+    finished(job) {
+      forget(job);
+      logger.info({ jobId: job.id, run: job.run }, "revoke job completed");
     },
     stop() {
       for (const { timer } of trailing.values()) clearTimeout(timer);
       trailing.clear();
     },
   };
-  return events;
 }

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { loadKeyring } from "@warden/crypto";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
+import { startServiceRelay } from "@warden/outbox";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { startTelemetry } from "@warden/telemetry";
 import { executorSettingsOf, loadExecutorConfig } from "./config.js";
@@ -23,6 +24,13 @@ const infrastructure = await openInfrastructure({
   maxDbConnections: config.WARDEN_DB_POOL_SIZE,
 });
 const registry = createMetricsRegistry(SERVICE);
+// Publishes the events the ledger writes commit to the outbox (DESIGN §8).
+const relay = startServiceRelay({
+  database: infrastructure.database,
+  bus: infrastructure.bus,
+  logger,
+  registry,
+});
 const executor = await startRevokeExecutor({
   db: infrastructure.database.db,
   redis: infrastructure.redis,
@@ -53,6 +61,8 @@ onShutdownSignal(logger, () => [
         new Promise<void>((resolve) => setTimeout(resolve, config.WARDEN_SHUTDOWN_GRACE_MS).unref()),
       ]),
   },
+  // After the last ledger write, so the events it committed go out now rather than from another replica.
+  { name: "drain the outbox", run: () => relay.stop(config.WARDEN_SHUTDOWN_GRACE_MS) },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
   { name: "flush traces", run: () => telemetry.shutdown() },

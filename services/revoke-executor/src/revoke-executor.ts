@@ -23,7 +23,9 @@ import { ensureJobConsumer } from "./consumers/job-consumer.js";
 import { createFairScheduler, type FairScheduler } from "./fair-scheduler.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { createAuthConfigCache } from "./items/auth-config-cache.js";
+import { createConnectionEpochs } from "./items/connection-epochs.js";
 import { createJobLiveness } from "./items/job-liveness.js";
+import { createPendingRecheck } from "./items/pending-recheck.js";
 import { processItem, type ItemSettings } from "./items/process-item.js";
 import { createJobEvents } from "./job-events.js";
 import { createLedgerWriter } from "./ledger/ledger-writer.js";
@@ -64,6 +66,13 @@ export interface ExecutorSettings extends ItemSettings {
   activeJobsRefreshMs: number;
   itemAckWaitMs: number;
   itemMaxAckPending: number;
+  /**
+   * Item messages one job's loop fetches at most at once, and only into free
+   * handler slots: a message pulled ahead of its handler would wait in the
+   * client's buffer, where nothing extends its ack wait, and be redelivered to
+   * another executor (see runConsumer's pullOnlyFreeSlots).
+   */
+  itemPullBatch: number;
 }
 
 /** Defaults matching the config schema, for tests and benchmarks. */
@@ -85,6 +94,7 @@ export const DEFAULT_EXECUTOR_SETTINGS: ExecutorSettings = {
   activeJobsRefreshMs: 500,
   itemAckWaitMs: 15_000,
   itemMaxAckPending: 4_096,
+  itemPullBatch: 256,
   maxAttempts: 8,
   requestTimeoutMs: 10_000,
   retryBaseMs: 1_000,
@@ -126,7 +136,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     globalLimit: settings.globalInFlight,
     perAuthConfigLimit: settings.perAuthConfigLimit,
   });
-  const events = createJobEvents({ bus, names, logger, progressIntervalMs: settings.progressIntervalMs });
+  const events = createJobEvents({ db, names, logger, progressIntervalMs: settings.progressIntervalMs });
   const consumerSettings = { ackWaitMs: settings.itemAckWaitMs, maxAckPending: settings.itemMaxAckPending };
   const ensureConsumer = (jobId: string) => ensureJobConsumer(bus.jsm, names, jobId, consumerSettings);
   // Set once the item consumers start; batches commit only after that.
@@ -146,6 +156,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     maxWaitMs: settings.ledgerWaitMs,
     concurrency: settings.ledgerConcurrency,
     retryForMs: settings.ledgerRetryForMs,
+    eventsOf: (batch) => events.eventsOf(batch),
     afterCommit: (batch) => {
       events.afterCommit(batch);
       for (const job of batch.completedJobs) {
@@ -168,6 +179,11 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
   const itemDeps = {
     loadContext: (key: ItemKey) => contexts.load(key),
     isJobLive: (jobId: string) => liveness.isLive(jobId),
+    isStillPending: createPendingRecheck({
+      db,
+      concurrency: settings.contextConcurrency,
+      maxBatch: settings.ledgerBatch,
+    }),
     authConfigs: createAuthConfigCache({ db, keyring: deps.keyring, ttlMs: 5_000 }),
     keyring: deps.keyring,
     scheduler,
@@ -178,6 +194,8 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     logger,
     metrics,
   };
+
+  const epochs = createConnectionEpochs(bus.nc, logger);
 
   const planStopping = new AbortController();
   const planner = runConsumer({
@@ -220,6 +238,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     logger,
     ensureJobConsumer: ensureConsumer,
     perJobConcurrency: settings.perJobConcurrency,
+    pullBatch: settings.itemPullBatch,
     refreshMs: settings.activeJobsRefreshMs,
     sweepMs: 30_000,
     handle: async (item, deliveryCount, jobSignal) => {
@@ -235,8 +254,9 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
         await current.catch(() => undefined);
         return { kind: "ack" };
       }
-      // The job's own signal: a cancel stops items still queued for a provider slot.
-      const work = processItem({ ...itemDeps, signal: jobSignal }, item);
+      // The job's own signal: a cancel stops items still queued for a provider slot; so does a
+      // NATS disconnect (see connection-epochs.ts).
+      const work = processItem({ ...itemDeps, signal: epochs.signalFor(jobSignal) }, item);
       inFlightItems.set(key, work);
       try {
         return await work;
@@ -285,6 +305,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
       cancellations.unsubscribe();
       await Promise.all([planner, items.stop()]);
       events.stop();
+      epochs.stop();
       liveness.stop();
       await heartbeat.stop();
       await itemDeps.agents.close();

@@ -3,10 +3,11 @@
 // log lines are captured so tests can assert that no secret was ever logged.
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { connectBus, ensureStreams, type Bus } from "@warden/bus";
+import { connectBus, ensureStreams, silentBusLogger, type Bus } from "@warden/bus";
 import { Keyring } from "@warden/crypto";
 import { createDatabase, dropNamespaceSchema, migrateToLatest, type DatabaseHandle } from "@warden/db";
 import { createLogger } from "@warden/logger";
+import { startServiceRelay } from "@warden/outbox";
 import { createRedis, waitForRedis, type Redis } from "@warden/redis";
 import { fileURLToPath } from "node:url";
 import type { Registry } from "prom-client";
@@ -30,10 +31,11 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-/** Opens a fresh namespace (schema migrated, streams provisioned) for one test file. */
+/** Opens a fresh namespace (schema migrated, streams provisioned, an outbox relay running) for one test file. */
 export async function openTestStack(
   label: string,
   urls: Partial<TestStack["urls"]> = {},
+  options: { relay?: boolean } = {},
 ): Promise<TestStack> {
   const namespace = testNamespace(label);
   const resolved = {
@@ -51,6 +53,10 @@ export async function openTestStack(
     reconnectTimeWaitMs: 250,
   });
   await ensureStreams(bus.jsm, namespace);
+  // Executors write events to the outbox; main.ts runs a relay, and so does a test stack
+  // (unless the test proves that the executor processes' own relays deliver).
+  const relay =
+    options.relay === false ? undefined : startServiceRelay({ database, bus, logger: silentBusLogger });
   const key = randomBytes(32);
   return {
     namespace,
@@ -61,6 +67,7 @@ export async function openTestStack(
     keyring: new Keyring([{ id: "test", key }]),
     encryptionKeys: `test:${key.toString("base64")}`,
     async close() {
+      await relay?.stop(1_000);
       await bus.close();
       await dropNamespaceSchema(database.db, namespace).catch(() => undefined);
       await database.close();

@@ -1,4 +1,10 @@
-import { baseVariables, millisecondsVariable, parseConfig, portVariable } from "@warden/config";
+import {
+  baseVariables,
+  dbPoolSizeVariable,
+  millisecondsVariable,
+  parseConfig,
+  portVariable,
+} from "@warden/config";
 import { z } from "zod";
 
 const MINUTE = 60_000;
@@ -13,6 +19,7 @@ export const TASK_NAMES = [
   "secrets-purge",
   "ledger-retention",
   "reconnect-digest",
+  "audit-retention",
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
@@ -43,6 +50,7 @@ const sweeperSchema = z
     WARDEN_ADMIN_KEY: z.string().min(16, "must be at least 16 characters").optional(),
     WARDEN_SWEEPER_PORT: portVariable(7072),
     WARDEN_PROBE_PORT: portVariable(9473),
+    WARDEN_DB_POOL_SIZE: dbPoolSizeVariable(5),
     /** This replica's name as lease owner / leader; default host:pid. */
     WARDEN_SWEEPER_INSTANCE_ID: z
       .string()
@@ -65,17 +73,22 @@ const sweeperSchema = z
     /** Overrides every task interval (development and tests). */
     // No default: with one, zod would fill it in and override every task's own interval.
     WARDEN_SWEEPER_INTERVAL_MS: z.coerce.number().int().positive().optional(),
-    WARDEN_SWEEP_JOBS_RECOVERY_INTERVAL_MS: positiveMs(MINUTE),
+    // Short interval and timeouts: a job stalled by a NATS restart completes within 2 minutes of NATS
+    // being back. A tick costs a few indexed job-row reads; only stalled jobs cost more.
+    WARDEN_SWEEP_JOBS_RECOVERY_INTERVAL_MS: positiveMs(10_000),
     WARDEN_SWEEP_REFRESH_AHEAD_INTERVAL_MS: positiveMs(MINUTE),
     WARDEN_SWEEP_LEASES_EXPIRY_INTERVAL_MS: positiveMs(30_000),
     WARDEN_SWEEP_SECRETS_PURGE_INTERVAL_MS: positiveMs(10 * MINUTE),
     WARDEN_SWEEP_LEDGER_RETENTION_INTERVAL_MS: positiveMs(HOUR),
     WARDEN_SWEEP_RECONNECT_DIGEST_INTERVAL_MS: positiveMs(HOUR),
-    WARDEN_RECOVERY_ITEM_TIMEOUT_MS: positiveMs(5 * MINUTE),
-    WARDEN_RECOVERY_PLANNING_TIMEOUT_MS: positiveMs(5 * MINUTE),
+    WARDEN_SWEEP_AUDIT_RETENTION_INTERVAL_MS: positiveMs(HOUR),
+    WARDEN_RECOVERY_ITEM_TIMEOUT_MS: positiveMs(30_000),
+    WARDEN_RECOVERY_PLANNING_TIMEOUT_MS: positiveMs(30_000),
     WARDEN_REFRESH_AHEAD_WINDOW_MS: positiveMs(5 * MINUTE),
     WARDEN_PURGE_SAFETY_WINDOW_MS: millisecondsVariable(HOUR),
     WARDEN_LEDGER_RETENTION_MS: millisecondsVariable(30 * DAY),
+    /** Audit events older than this are deleted (never younger than a day, whatever this says). */
+    WARDEN_AUDIT_RETENTION_MS: positiveMs(90 * DAY),
     /** Retry backoff of failed runs and notification deliveries (×2 per failure, 20 % jitter). */
     WARDEN_RETRY_INITIAL_MS: positiveMs(1_000),
     WARDEN_RETRY_MAX_MS: positiveMs(HOUR),
@@ -124,6 +137,7 @@ export function taskInterval(config: SweeperConfig, task: TaskName): number {
     "secrets-purge": config.WARDEN_SWEEP_SECRETS_PURGE_INTERVAL_MS,
     "ledger-retention": config.WARDEN_SWEEP_LEDGER_RETENTION_INTERVAL_MS,
     "reconnect-digest": config.WARDEN_SWEEP_RECONNECT_DIGEST_INTERVAL_MS,
+    "audit-retention": config.WARDEN_SWEEP_AUDIT_RETENTION_INTERVAL_MS,
   };
   return own[task];
 }

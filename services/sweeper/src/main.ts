@@ -2,13 +2,13 @@
 // config → logger → infrastructure → scheduler, event router, server → listen;
 // the reverse on SIGTERM.
 import { hostname } from "node:os";
-import { createAuthenticator } from "@warden/auth";
+import { createAuthenticator, createLastUsedRecorder } from "@warden/auth";
 import { busNames } from "@warden/bus";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { waitForRedis } from "@warden/redis";
-import { createHealthReporter } from "@warden/rpc";
+import { createAuditLog, createHealthReporter } from "@warden/rpc";
 import { startTelemetry } from "@warden/telemetry";
 import { loadSweeperConfig } from "./config.js";
 import { buildNotifier } from "./notifications/build-notifier.js";
@@ -29,7 +29,12 @@ const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 if (!config.WARDEN_ADMIN_KEY) logger.warn("WARDEN_ADMIN_KEY is not set: SweeperService refuses every call");
 const instanceId = config.WARDEN_SWEEPER_INSTANCE_ID ?? `${hostname()}-${process.pid}`;
 
-const infrastructure = await openInfrastructure({ service: SERVICE, config, logger });
+const infrastructure = await openInfrastructure({
+  service: SERVICE,
+  config,
+  logger,
+  maxDbConnections: config.WARDEN_DB_POOL_SIZE,
+});
 const { database, redis, bus } = infrastructure;
 // Leases live in Redis: the first slot attempts must not race the connection.
 await waitForRedis(redis, 30_000);
@@ -73,14 +78,20 @@ const router = config.WARDEN_NOTIFY_EVENTS
     )
   : Promise.resolve();
 
+const audit = createAuditLog({ db: database.db, logger, registry });
+const lastUsed = createLastUsedRecorder({
+  db: database.db,
+  onError: (error) => logger.warn({ err: error }, "api key last-used write failed; retrying"),
+});
 const server = buildServer({
   db: database.db,
+  audit,
   redis,
   scheduler,
   logger,
   registry,
   health,
-  authenticate: createAuthenticator({ db: database.db, adminKey: config.WARDEN_ADMIN_KEY }),
+  authenticate: createAuthenticator({ db: database.db, adminKey: config.WARDEN_ADMIN_KEY, lastUsed }),
 });
 const port = await server.listen(config.WARDEN_SWEEPER_PORT);
 const probes = await startProbeServer({
@@ -105,6 +116,8 @@ logger.info(
 onShutdownSignal(logger, () => [
   { name: "mark unready", run: () => probes.setShuttingDown() },
   { name: "drain rpc", run: () => server.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
+  { name: "flush audit log", run: () => audit.close() },
+  { name: "flush api key last use", run: () => lastUsed.close() },
   { name: "stop scheduler", run: () => scheduler.stop() },
   {
     name: "stop event router",

@@ -34,6 +34,7 @@ const CONFIGURED_INTERVALS: Record<string, number> = {
   "secrets-purge": 10 * MINUTE,
   "ledger-retention": 60 * MINUTE,
   "reconnect-digest": 1_500,
+  "audit-retention": 60 * MINUTE,
 };
 
 let stack: E2eStack;

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { Bus } from "@warden/bus";
 import { busNames } from "@warden/bus";
 import type { Keyring } from "@warden/crypto";
@@ -34,6 +35,8 @@ export type TokenRefreshSettings = Pick<
 export function buildTokenRefreshDeps(options: {
   settings: TokenRefreshSettings;
   db: Kysely<Database>;
+  /** A pool of its own for leaders' answer writes; default `db`. */
+  answerDb?: Kysely<Database>;
   redis: Redis;
   bus: Bus;
   keyring: Keyring;
@@ -53,6 +56,9 @@ export function buildTokenRefreshDeps(options: {
     keyring,
     logger,
     metrics,
+    replica: `${hostname()}:${process.pid}`,
+    answerDb: options.answerDb ?? db,
+    answerWriteRetryMs: settings.WARDEN_REFRESH_LOCK_TTL_MS,
     lock: createRedisRefreshLock(redis, settings.WARDEN_REFRESH_LOCK_TTL_MS),
     events: createRefreshEvents(bus, names, logger),
     namespace: settings.WARDEN_NAMESPACE,

@@ -1,4 +1,10 @@
-import { baseVariables, millisecondsVariable, parseConfig, portVariable } from "@warden/config";
+import {
+  baseVariables,
+  dbPoolSizeVariable,
+  millisecondsVariable,
+  parseConfig,
+  portVariable,
+} from "@warden/config";
 import { z } from "zod";
 
 const seconds = (defaultSeconds: number) => z.coerce.number().int().min(0).default(defaultSeconds);
@@ -10,8 +16,11 @@ const tokenRefreshSchema = z
     WARDEN_TOKENS_PORT: portVariable(7071),
     WARDEN_PROBE_PORT: portVariable(9472),
     WARDEN_SHUTDOWN_GRACE_MS: millisecondsVariable(10_000),
-    /** Pool size: the advisory-lock fallback holds one connection per account being refreshed. */
-    WARDEN_DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
+    /**
+     * Pool size. While Redis is down the advisory-lock fallback holds one connection per
+     * account being refreshed, so this also bounds concurrent refreshes in that mode.
+     */
+    WARDEN_DB_POOL_SIZE: dbPoolSizeVariable(10),
     /** Deadline of one provider call, connect to last byte. */
     WARDEN_PROVIDER_TIMEOUT_MS: millisecondsVariable(10_000),
     /** Redis refresh-lock expiry; renewed every third of it while the provider call runs. */

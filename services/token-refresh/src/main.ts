@@ -1,12 +1,13 @@
 // token-refresh's composition root and its only file with side effects:
 // config → logger → infrastructure → server + consumer → listen; the reverse on SIGTERM.
-import { createAuthenticator } from "@warden/auth";
+import { createAuthenticator, createLastUsedRecorder } from "@warden/auth";
 import { busNames } from "@warden/bus";
 import { loadKeyring } from "@warden/crypto";
+import { createDatabase } from "@warden/db";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
-import { createHealthReporter } from "@warden/rpc";
+import { createAuditLog, createHealthReporter } from "@warden/rpc";
 import { startTelemetry } from "@warden/telemetry";
 import { buildTokenRefreshDeps } from "./build-token-refresh.js";
 import { loadTokenRefreshConfig } from "./config.js";
@@ -16,6 +17,8 @@ import { buildServer } from "./server.js";
 const SERVICE = "token-refresh";
 // First, so everything after runs with tracing on (when OTEL_* asks for it).
 const telemetry = startTelemetry({ service: SERVICE });
+// Each answer write is one short statement; a few connections carry hundreds a second.
+const ANSWER_POOL_SIZE = 3;
 const config = loadTokenRefreshConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message));
@@ -27,20 +30,34 @@ const infrastructure = await openInfrastructure({
   maxDbConnections: config.WARDEN_DB_POOL_SIZE,
 });
 const { database, redis, bus } = infrastructure;
+// Leaders write their answers through connections no read waits for: a rotated
+// refresh token exists only in this process until that write commits.
+const answerDatabase = createDatabase({
+  url: config.DATABASE_URL,
+  namespace: config.WARDEN_NAMESPACE,
+  maxConnections: ANSWER_POOL_SIZE,
+});
 const registry = createMetricsRegistry(SERVICE);
 const health = createHealthReporter();
 
 const deps = buildTokenRefreshDeps({
   settings: config,
   db: database.db,
+  answerDb: answerDatabase.db,
   redis,
   bus,
   keyring,
   logger,
   registry,
 });
+const audit = createAuditLog({ db: database.db, logger, registry });
+const lastUsed = createLastUsedRecorder({
+  db: database.db,
+  onError: (error) => logger.warn({ err: error }, "api key last-used write failed; retrying"),
+});
 const server = buildServer({
   ...deps,
+  audit,
   health,
   registry,
   // Lease tokens are never cached by the authenticator: a checked-in lease stops working at once.
@@ -49,6 +66,7 @@ const server = buildServer({
     adminKey: undefined,
     acceptLeaseTokens: true,
     apiKeyCacheMs: 2000,
+    lastUsed,
   }),
 });
 const port = await server.listen(config.WARDEN_TOKENS_PORT);
@@ -84,8 +102,26 @@ onShutdownSignal(logger, () => [
       await consumer;
     },
   },
-  { name: "drain rpc", run: () => server.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
+  {
+    // A leader killed between the provider's answer and its write loses a
+    // rotated refresh token (the account ends rotation_lost), so no pool may
+    // close under one: new provider calls are refused (callers retry on another
+    // replica) while every call in flight finishes and its answer is written.
+    // The wait is bounded by the provider deadline; past it, the process exits
+    // and the next leader finds the attempt recorded.
+    name: "drain rpc and write in-flight refresh answers",
+    run: async () => {
+      const [unwritten] = await Promise.all([
+        deps.coordinator.drain(config.WARDEN_PROVIDER_TIMEOUT_MS + config.WARDEN_SHUTDOWN_GRACE_MS),
+        server.close(config.WARDEN_SHUTDOWN_GRACE_MS),
+      ]);
+      if (unwritten > 0) logger.error({ unwritten }, "exiting with refresh answers not yet written");
+    },
+  },
+  { name: "flush audit log", run: () => audit.close() },
+  { name: "flush api key last use", run: () => lastUsed.close() },
   { name: "stop cache invalidation", run: () => deps.close() },
+  { name: "close answer pool", run: () => answerDatabase.close() },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
   { name: "flush traces", run: () => telemetry.shutdown() },

@@ -1,7 +1,13 @@
 import { createAuthInterceptor, type Authenticate } from "@warden/auth";
 import type { Logger } from "@warden/logger";
 import { TokensService } from "@warden/proto/tokens/v1";
-import { createRpcServer, type HealthReporter, type RpcServer } from "@warden/rpc";
+import {
+  createAuditLog,
+  createRpcServer,
+  type AuditLog,
+  type HealthReporter,
+  type RpcServer,
+} from "@warden/rpc";
 import type { Registry } from "prom-client";
 import { createTokensService } from "./handlers/tokens-service.js";
 import type { TokenRefreshDeps } from "./token-refresh-deps.js";
@@ -12,6 +18,8 @@ export interface TokenRefreshServerDeps extends TokenRefreshDeps {
   authenticate: Authenticate;
   health: HealthReporter;
   registry?: Registry;
+  /** Where token reads are audited; main.ts passes its own to flush it on shutdown. Default: one on deps.db. */
+  audit?: AuditLog;
 }
 
 /** Builds token-refresh's RPC server (not listening): TokensService, auth, error mapping, health. Pure; tests use it. */
@@ -20,6 +28,7 @@ export function buildServer(deps: TokenRefreshServerDeps): RpcServer {
     logger: deps.logger,
     health: deps.health,
     registry: deps.registry,
+    audit: deps.audit ?? createAuditLog({ db: deps.db, logger: deps.logger, registry: deps.registry }),
     interceptors: [createAuthInterceptor(deps.authenticate)],
     routes: (router) => {
       router.service(TokensService, createTokensService(deps));

@@ -2,6 +2,7 @@ import { constantTimeEqual, hashSecretToken } from "@warden/crypto";
 import type { Database } from "@warden/db";
 import { unauthenticated } from "@warden/errors";
 import type { Kysely } from "kysely";
+import type { LastUsedRecorder } from "./last-used-recorder.js";
 import { API_SCOPES, type ApiScope, type Principal } from "./principal.js";
 
 export interface AuthenticatorOptions {
@@ -16,6 +17,8 @@ export interface AuthenticatorOptions {
    * because a checked-in lease must stop working at once.
    */
   apiKeyCacheMs?: number;
+  /** Told of every successful API key use (cached or not); writes last_used_at coalesced. */
+  lastUsed?: LastUsedRecorder;
 }
 
 export type Authenticate = (authorization: string | null) => Promise<Principal>;
@@ -40,13 +43,18 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticate
 
     const hash = hashSecretToken(credential);
     const cached = cache.get(hash);
-    if (cached && cached.until > Date.now()) return cached.principal;
+    if (cached && cached.until > Date.now()) {
+      if (cached.principal.kind === "api_key") options.lastUsed?.touch(cached.principal.keyId);
+      return cached.principal;
+    }
 
+    const now = new Date();
     const key = await options.db
       .selectFrom("api_keys")
-      .select(["id", "org_id", "project_id", "scopes"])
+      .select(["id", "org_id", "project_id", "scopes", "expires_at"])
       .where("key_hash", "=", hash)
       .where("revoked_at", "is", null)
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
       .executeTakeFirst();
     if (key) {
       const principal: Principal = {
@@ -57,7 +65,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticate
         scopes: new Set(key.scopes.filter((s): s is ApiScope => KNOWN_SCOPES.has(s))),
       };
       if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { principal, until: Date.now() + cacheMs });
+      // A cached key must not outlive its expiry: past expires_at it is
+      // UNAUTHENTICATED at once, not up to cacheMs later.
+      const until = Math.min(Date.now() + cacheMs, key.expires_at?.getTime() ?? Infinity);
+      cache.set(hash, { principal, until });
+      options.lastUsed?.touch(key.id, now);
       return principal;
     }
 

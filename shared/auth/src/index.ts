@@ -10,3 +10,5 @@ export {
 export type { Authenticate, AuthenticatorOptions } from "./authenticator.js";
 export { createAuthenticator } from "./authenticator.js";
 export { principalKey, createAuthInterceptor, principalOf } from "./auth-interceptor.js";
+export type { LastUsedRecorder, LastUsedRecorderOptions } from "./last-used-recorder.js";
+export { createLastUsedRecorder } from "./last-used-recorder.js";

@@ -9,6 +9,7 @@ export const API_SCOPES = [
   "leases:read",
   "leases:write",
   "tokens:read",
+  "audit:read",
 ] as const;
 
 export type ApiScope = (typeof API_SCOPES)[number];

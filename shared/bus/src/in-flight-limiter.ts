@@ -6,7 +6,11 @@ export interface InFlightLimiter {
   release(): void;
   /** Resolves when no slot is taken. */
   idle(): Promise<void>;
+  /** Resolves true once at least `count` slots are free (without taking them), or false once `signal` aborts. */
+  whenFree(count: number, signal: AbortSignal): Promise<boolean>;
   readonly active: number;
+  /** Slots not taken now. */
+  readonly free: number;
 }
 
 /** Creates a limiter that never has more than `limit` slots taken at once. */
@@ -16,10 +20,21 @@ export function createInFlightLimiter(limit: number): InFlightLimiter {
   let active = 0;
   const waiting: Array<() => void> = [];
   let idleWaiters: Array<() => void> = [];
+  let freeWaiters: Array<{ count: number; wake: () => void }> = [];
+  const wakeFreeWaiters = () => {
+    if (freeWaiters.length === 0) return;
+    const ready = freeWaiters.filter((w) => limit - active >= w.count);
+    if (ready.length === 0) return;
+    freeWaiters = freeWaiters.filter((w) => limit - active < w.count);
+    for (const waiter of ready) waiter.wake();
+  };
 
   return {
     get active() {
       return active;
+    },
+    get free() {
+      return limit - active;
     },
     acquire(signal) {
       if (signal.aborted) return Promise.resolve(false);
@@ -48,11 +63,34 @@ export function createInFlightLimiter(limit: number): InFlightLimiter {
       const next = waiting.shift();
       if (next) {
         next();
-      } else if (active === 0) {
-        const waiters = idleWaiters;
-        idleWaiters = [];
-        for (const wake of waiters) wake();
+      } else {
+        if (active === 0) {
+          const waiters = idleWaiters;
+          idleWaiters = [];
+          for (const wake of waiters) wake();
+        }
+        wakeFreeWaiters();
       }
+    },
+    whenFree(count, signal) {
+      if (signal.aborted) return Promise.resolve(false);
+      const needed = Math.min(count, limit);
+      if (limit - active >= needed) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const waiter = {
+          count: needed,
+          wake: () => {
+            signal.removeEventListener("abort", onAbort);
+            resolve(true);
+          },
+        };
+        const onAbort = () => {
+          freeWaiters = freeWaiters.filter((w) => w !== waiter);
+          resolve(false);
+        };
+        freeWaiters.push(waiter);
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
     },
     idle() {
       if (active === 0) return Promise.resolve();

@@ -26,4 +26,7 @@ export type { ConsumerLoopOptions, RunConsumerOptions } from "./run-consumer.js"
 export { runConsumer } from "./run-consumer.js";
 export type { RunBatchConsumerOptions } from "./run-batch-consumer.js";
 export { runBatchConsumer } from "./run-batch-consumer.js";
+export { jobIdOfItemsConsumer, jobItemsConsumerName } from "./job-items-consumer.js";
+export type { ConsumerHealth } from "./reset-stale-consumer.js";
+export { resetStaleConsumer } from "./reset-stale-consumer.js";
 export { setTraceHeaders, traceContextOfHeaders, traceHeadersOfActiveContext } from "./trace-headers.js";

@@ -9,14 +9,12 @@ import {
 } from "nats";
 import { setTraceHeaders, traceHeadersOfActiveContext } from "./trace-headers.js";
 
-/** One message for `publishWorkBatch`. */
-export interface WorkToPublish<Desc extends DescMessage = DescMessage> {
+/** One message for `publishWorkBatch`: a message to encode, or bytes already encoded (an outbox row). */
+export type WorkToPublish<Desc extends DescMessage = DescMessage> = {
   subject: string;
-  schema: Desc;
-  message: MessageInitShape<Desc>;
   /** `Nats-Msg-Id`: what makes re-running a batch (or a retried publish) safe. */
   msgId: string;
-}
+} & ({ schema: Desc; message: MessageInitShape<Desc> } | { data: Uint8Array });
 
 export interface PublishWorkBatchOptions {
   /** Publishes awaiting their PubAck at once. Default 256. */
@@ -159,7 +157,7 @@ export async function publishWorkBatch(
     const token = String(next++);
     const entry: InFlight = {
       subject: item.subject,
-      data: toBinary(item.schema, create(item.schema, item.message)),
+      data: "data" in item ? item.data : toBinary(item.schema, create(item.schema, item.message)),
       headers: msgHeaders,
       attempts: 0,
       deadline: 0,

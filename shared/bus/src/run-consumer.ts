@@ -1,11 +1,12 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { context } from "@opentelemetry/api";
-import { millis, type JetStreamClient, type JsMsg } from "nats";
+import { millis, type ConsumerInfo, type JetStreamClient, type JsMsg } from "nats";
 import { createAckWaitExtender } from "./ack-wait-extender.js";
 import { errorField, silentBusLogger, type BusLogger } from "./bus-logger.js";
 import { decodeDelivery } from "./decode-delivery.js";
 import { createInFlightLimiter } from "./in-flight-limiter.js";
 import { superviseConsumer, type PullOptions } from "./supervise-consumer.js";
+import { superviseFetchConsumer } from "./supervise-fetch-consumer.js";
 import { traceContextOfHeaders } from "./trace-headers.js";
 import {
   defaultRetryDelayMs,
@@ -42,6 +43,13 @@ export interface RunConsumerOptions<Desc extends DescMessage> extends ConsumerLo
   handler: (delivery: WorkDelivery<MessageShape<Desc>>) => Promise<WorkOutcome>;
   /** Handlers in flight at most, in this process. */
   concurrency: number;
+  /**
+   * Pull only for handler slots that are free (`fetch()` sized to them) instead
+   * of `batch.maxMessages` ahead: no delivery then waits unstarted in the
+   * client's buffer, where nothing extends its ack wait. Pulls wait until
+   * `batch.maxMessages` slots (at most half of them) are free, so pulls stay large.
+   */
+  pullOnlyFreeSlots?: boolean;
 }
 
 /** Consumer settings learned at each (re)start; read by handlers and the ack-wait extender. */
@@ -107,27 +115,37 @@ export async function runConsumer<Desc extends DescMessage>(
     })();
   };
 
+  const supervised = {
+    js: options.js,
+    stream: options.stream,
+    durable: options.durable,
+    signal: options.signal,
+    logger,
+    ...(options.ensureConsumer === undefined ? {} : { ensureConsumer: options.ensureConsumer }),
+    ...(options.restartDelay === undefined ? {} : { restartDelay: options.restartDelay }),
+    onConsumerInfo: (info: ConsumerInfo) => {
+      live.ackWaitMs = info.config.ack_wait === undefined ? 30_000 : millis(info.config.ack_wait);
+      live.maxDeliver = info.config.max_deliver ?? -1;
+    },
+    onMessage: handle,
+    // Hand back at once rather than let it wait out the ack wait.
+    onAbandoned: (raw: JsMsg) => raw.nak(),
+  };
+  const maxMessages = options.batch?.maxMessages ?? Math.min(Math.max(options.concurrency * 2, 8), 1_000);
+  const expiresMs = options.batch?.expiresMs ?? 30_000;
   try {
-    await superviseConsumer({
-      js: options.js,
-      stream: options.stream,
-      durable: options.durable,
-      signal: options.signal,
-      logger,
-      pull: {
-        maxMessages: options.batch?.maxMessages ?? Math.min(Math.max(options.concurrency * 2, 8), 1_000),
-        expiresMs: options.batch?.expiresMs ?? 30_000,
-      },
-      ...(options.ensureConsumer === undefined ? {} : { ensureConsumer: options.ensureConsumer }),
-      ...(options.restartDelay === undefined ? {} : { restartDelay: options.restartDelay }),
-      onConsumerInfo: (info) => {
-        live.ackWaitMs = info.config.ack_wait === undefined ? 30_000 : millis(info.config.ack_wait);
-        live.maxDeliver = info.config.max_deliver ?? -1;
-      },
-      onMessage: handle,
-      // Hand back at once rather than let it wait out the ack wait.
-      onAbandoned: (raw) => raw.nak(),
-    });
+    if (options.pullOnlyFreeSlots === true) {
+      // Waiting for a few free slots rather than one keeps each fetch a worthwhile round trip.
+      const batch = Math.max(1, Math.min(maxMessages, Math.floor(options.concurrency / 2)));
+      await superviseFetchConsumer({
+        ...supervised,
+        expiresMs,
+        freeSlots: async () =>
+          (await limiter.whenFree(batch, options.signal)) ? Math.min(limiter.free, maxMessages) : 0,
+      });
+    } else {
+      await superviseConsumer({ ...supervised, pull: { maxMessages, expiresMs } });
+    }
     await limiter.idle();
   } finally {
     extender.stop();

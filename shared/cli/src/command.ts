@@ -14,6 +14,8 @@ export interface CommandContext {
   /** --json: machine output (protobuf JSON) instead of tables. */
   json: boolean;
   clients: RpcClients;
+  /** The gateway's base URL (the dashboard lives there too). */
+  gatewayUrl: string;
 }
 
 /** One runnable command, e.g. `jobs get`. */

@@ -3,6 +3,8 @@ import { createClient, type Client, type Interceptor, type Transport } from "@co
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { AccountsService } from "@warden/proto/accounts/v1";
 import { AdminService } from "@warden/proto/admin/v1";
+import { ConnectService } from "@warden/proto/connect/v1";
+import { AuditService } from "@warden/proto/audit/v1";
 import { JobsService } from "@warden/proto/jobs/v1";
 import { LeasesService } from "@warden/proto/leases/v1";
 import { TokensService } from "@warden/proto/tokens/v1";
@@ -21,6 +23,8 @@ export interface RpcClients {
   readonly jobs: Client<typeof JobsService>;
   readonly leases: Client<typeof LeasesService>;
   readonly tokens: Client<typeof TokensService>;
+  readonly connect: Client<typeof ConnectService>;
+  readonly audit: Client<typeof AuditService>;
 }
 
 export const DEFAULT_GATEWAY_URL = "http://127.0.0.1:7070";
@@ -66,6 +70,12 @@ export function createRpcClients(endpoints: Endpoints): RpcClients {
     },
     get tokens() {
       return client(TokensService, endpoints.tokensUrl);
+    },
+    get connect() {
+      return client(ConnectService, endpoints.gatewayUrl);
+    },
+    get audit() {
+      return client(AuditService, endpoints.gatewayUrl);
     },
   };
 }

@@ -3,9 +3,12 @@ import { EXIT, UsageError, type CliIo } from "./cli-io.js";
 import type { Command, CommandGroup, OptionsConfig, OptionValues } from "./command.js";
 import { accountCommands } from "./commands/accounts.js";
 import { adminCommands } from "./commands/admin.js";
+import { auditCommands } from "./commands/audit.js";
 import { authConfigCommands } from "./commands/auth-configs.js";
+import { connectCommand } from "./commands/connect.js";
 import { jobCommands } from "./commands/jobs.js";
 import { leaseCommands } from "./commands/leases.js";
+import { providerCommands } from "./commands/providers.js";
 import { revokeCommand } from "./commands/revoke.js";
 import { tokenCommands } from "./commands/token.js";
 import { printError } from "./print-error.js";
@@ -13,12 +16,15 @@ import { createRpcClients, DEFAULT_GATEWAY_URL, DEFAULT_TOKENS_URL } from "./rpc
 
 const GROUPS: CommandGroup[] = [
   adminCommands,
+  providerCommands,
   authConfigCommands,
   accountCommands,
+  connectCommand,
   revokeCommand,
   jobCommands,
   tokenCommands,
   leaseCommands,
+  auditCommands,
 ];
 
 const GLOBAL_OPTIONS: OptionsConfig = {
@@ -105,7 +111,9 @@ function resolveCommand(words: string[]): {
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
-    const { leading, rest: words } = splitLeadingGlobals(argv);
+    // `pnpm … start -- <args>` and `npm run … -- <args>` hand the separator on to the script.
+    const args = argv[0] === "--" ? argv.slice(1) : argv;
+    const { leading, rest: words } = splitLeadingGlobals(args);
     const leadingValues = parseOptions(leading, GLOBAL_OPTIONS).values;
     if (words.length === 0 || words[0] === "help") {
       io.stdout.write(mainHelp());
@@ -136,8 +144,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError(
         `no key: pass --key or set ${command.keyKind === "admin" ? "WARDEN_ADMIN_KEY" : "WARDEN_API_KEY"}`,
       );
+    const gatewayUrl =
+      (values.gateway as string | undefined) ?? env.WARDEN_GATEWAY_URL ?? DEFAULT_GATEWAY_URL;
     const clients = createRpcClients({
-      gatewayUrl: (values.gateway as string | undefined) ?? env.WARDEN_GATEWAY_URL ?? DEFAULT_GATEWAY_URL,
+      gatewayUrl,
       tokensUrl: (values.tokens as string | undefined) ?? env.WARDEN_TOKENS_URL ?? DEFAULT_TOKENS_URL,
       key,
     });
@@ -147,6 +157,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       positionals: parsed.positionals,
       json: values.json === true,
       clients,
+      gatewayUrl,
     });
     return code ?? EXIT.ok;
   } catch (error) {

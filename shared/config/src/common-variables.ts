@@ -45,6 +45,15 @@ export function millisecondsVariable(defaultMs: number) {
   return z.coerce.number().int().min(0).default(defaultMs);
 }
 
+/**
+ * WARDEN_DB_POOL_SIZE: PostgreSQL connections this process may hold. The defaults are
+ * sized so a whole local stack (gateway 8 + executor 10 + token-refresh 10 + sweeper 5 = 33)
+ * and the test suite running beside it stay well under PostgreSQL's default 100.
+ */
+export function dbPoolSizeVariable(defaultSize: number) {
+  return z.coerce.number().int().min(2).max(200).default(defaultSize);
+}
+
 /** LOG_LEVEL */
 export const logLevelVariable = z
   .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])

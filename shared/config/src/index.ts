@@ -6,6 +6,7 @@ export {
   natsUrlVariable,
   portVariable,
   millisecondsVariable,
+  dbPoolSizeVariable,
   logLevelVariable,
   streamReplicasVariable,
   baseVariables,

@@ -1,5 +1,8 @@
+import type { AuditEventsTable } from "./tables/audit.table.js";
 import type { AuthConfigsTable, ConnectedAccountsTable } from "./tables/accounts.table.js";
+import type { ConnectSessionsTable } from "./tables/connect.table.js";
 import type { LeasesTable, SweeperTaskRunsTable, SweeperTasksTable } from "./tables/leases.table.js";
+import type { OutboxEventsTable } from "./tables/outbox.table.js";
 import type { RevokeItemsTable, RevokeJobsTable } from "./tables/revoke.table.js";
 import type { ApiKeysTable, OrgsTable, ProjectsTable } from "./tables/tenancy.table.js";
 
@@ -15,4 +18,7 @@ export interface Database {
   leases: LeasesTable;
   sweeper_tasks: SweeperTasksTable;
   sweeper_task_runs: SweeperTaskRunsTable;
+  connect_sessions: ConnectSessionsTable;
+  outbox_events: OutboxEventsTable;
+  audit_events: AuditEventsTable;
 }

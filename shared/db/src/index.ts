@@ -9,6 +9,7 @@ export type {
   ConnectedAccountUpdate,
   ClientAuthColumn,
   ResponseStyleColumn,
+  RevokeMethodColumn,
   AccountStatusColumn,
 } from "./tables/accounts.table.js";
 export type {
@@ -42,6 +43,21 @@ export type {
   SweeperTaskRunRow,
   SweeperRunOutcomeColumn,
 } from "./tables/leases.table.js";
+export type {
+  ConnectSessionsTable,
+  ConnectSessionRow,
+  NewConnectSessionRow,
+  ConnectSessionStatusColumn,
+} from "./tables/connect.table.js";
+export type { OutboxEventsTable, OutboxEventRow, NewOutboxEventRow } from "./tables/outbox.table.js";
+export type {
+  AuditEventsTable,
+  AuditEventRow,
+  NewAuditEventRow,
+  AuditActorKindColumn,
+} from "./tables/audit.table.js";
+export type { AuditEventFilter } from "./audit-events.repository.js";
+export { appendAuditEvents, listAuditEvents, deleteAuditEventsBefore } from "./audit-events.repository.js";
 export type { DatabaseOptions, DatabaseHandle } from "./create-database.js";
 export { createDatabase } from "./create-database.js";
 export { migrateToLatest, dropNamespaceSchema } from "./migrate.js";

@@ -9,8 +9,10 @@ export const ID_PREFIXES = {
   account: "ca",
   lease: "ls",
   apiKey: "key",
+  auditEvent: "aud",
   orgJob: "oj",
   projectJob: "pj",
+  connectSession: "cs",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

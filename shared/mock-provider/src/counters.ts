@@ -1,5 +1,20 @@
-/** Routes the provider counts requests for. */
-export type CountedRoute = "token" | "revoke" | "control" | "health" | "notFound";
+/** Routes the provider counts requests for; `dialect` is every provider-dialect route (see dialect-routes.ts). */
+export type CountedRoute = "token" | "revoke" | "dialect" | "control" | "health" | "notFound";
+
+/** The provider dialects served under their own path prefix, besides the RFC routes at /oauth/*. */
+export type MockDialect = "google" | "slack" | "github" | "dropbox" | "hubspot";
+
+/** What one dialect's routes saw. */
+export interface DialectCounters {
+  /** Token endpoint requests (any outcome). */
+  tokenCalls: number;
+  /** Revoke requests (any outcome, including injected faults). */
+  revokeCalls: number;
+  /** Revocations performed and answered as success. */
+  revocations: number;
+}
+
+export const MOCK_DIALECTS: readonly MockDialect[] = ["google", "slack", "github", "dropbox", "hubspot"];
 
 /** Live counts of what the provider saw and answered; the same object for the provider's whole life. */
 export interface MockProviderCounters {
@@ -29,6 +44,8 @@ export interface MockProviderCounters {
   clientAuthBasic: number;
   /** Requests that authenticated the client with form parameters. */
   clientAuthPost: number;
+  /** Per-dialect counts of the dialect routes; the RFC routes are counted by the fields above. */
+  byDialect: Record<MockDialect, DialectCounters>;
   /** Refresh requests per presented refresh token (any outcome): "one provider call per account". */
   refreshCallsByToken: Map<string, number>;
   /** Revoke requests per presented token (any outcome, retries included). */
@@ -40,7 +57,7 @@ export interface MockProviderCounters {
 /** Returns zeroed counters. */
 export function createCounters(): MockProviderCounters {
   return {
-    requests: { token: 0, revoke: 0, control: 0, health: 0, notFound: 0 },
+    requests: { token: 0, revoke: 0, dialect: 0, control: 0, health: 0, notFound: 0 },
     authorizationCodeCalls: 0,
     refreshCalls: 0,
     refreshSuccesses: 0,
@@ -53,6 +70,9 @@ export function createCounters(): MockProviderCounters {
     serverErrors: 0,
     clientAuthBasic: 0,
     clientAuthPost: 0,
+    byDialect: Object.fromEntries(
+      MOCK_DIALECTS.map((dialect) => [dialect, { tokenCalls: 0, revokeCalls: 0, revocations: 0 }]),
+    ) as Record<MockDialect, DialectCounters>,
     refreshCallsByToken: new Map(),
     revokeCallsByToken: new Map(),
     revocationsByToken: new Map(),
@@ -66,9 +86,11 @@ export function resetCounters(counters: MockProviderCounters): void {
   counters.refreshCallsByToken.clear();
   counters.revokeCallsByToken.clear();
   counters.revocationsByToken.clear();
+  for (const dialect of MOCK_DIALECTS) Object.assign(counters.byDialect[dialect], fresh.byDialect[dialect]);
   Object.assign(counters, {
     ...fresh,
     requests: counters.requests,
+    byDialect: counters.byDialect,
     refreshCallsByToken: counters.refreshCallsByToken,
     revokeCallsByToken: counters.revokeCallsByToken,
     revocationsByToken: counters.revocationsByToken,
@@ -95,6 +117,7 @@ export function countersToJson(counters: MockProviderCounters): CountersJson {
   return {
     ...counters,
     requests: { ...counters.requests },
+    byDialect: structuredClone(counters.byDialect),
     refreshCallsByToken: Object.fromEntries(counters.refreshCallsByToken),
     revokeCallsByToken: Object.fromEntries(counters.revokeCallsByToken),
     revocationsByToken: Object.fromEntries(counters.revocationsByToken),

@@ -10,7 +10,15 @@ export type {
   ResponseStyle,
   SettingsPatch,
 } from "./settings.js";
-export type { MockProviderCounters, CountersJson, CountedRoute } from "./counters.js";
+export type {
+  MockProviderCounters,
+  CountersJson,
+  CountedRoute,
+  MockDialect,
+  DialectCounters,
+} from "./counters.js";
+export { MOCK_DIALECTS } from "./counters.js";
+export { DIALECT_PATHS } from "./dialect-routes.js";
 export type { ClientAuthMethod } from "./client-auth.js";
 export type { SeedTokens, SeedTokensOptions } from "./seed-tokens.js";
 export { PROVIDER_PATHS } from "./request-listener.js";

@@ -24,7 +24,10 @@ export function countAnswerStatus(ctx: ProviderContext, status: number): void {
   else if (status >= 500) ctx.counters.serverErrors++;
 }
 
-/** Answers an error in the current style: RFC JSON with its status, or Slack's HTTP 200 `{"ok": false}`. */
+/**
+ * Answers an error in the current style: RFC JSON with its status, Slack's HTTP 200 `{"ok": false}`,
+ * or (error_in_200) the RFC body with HTTP 200.
+ */
 export function answerError(ctx: ProviderContext, res: ServerResponse, failure: ProviderError): void {
   const slack = ctx.settings.responseStyle === "slack";
   const error = slack ? (failure.slackError ?? failure.error) : failure.error;
@@ -32,7 +35,8 @@ export function answerError(ctx: ProviderContext, res: ServerResponse, failure: 
   else if (INVALID_CLIENT_CODES.has(error)) ctx.counters.invalidClient++;
   // Slack itself answers rate limits with a real 429 and outages with real 5xx;
   // only application errors travel as HTTP 200, so retry logic is exercised the same way in both styles.
-  const status = slack && failure.status !== 429 && failure.status < 500 ? 200 : failure.status;
+  const in200 = slack || ctx.settings.responseStyle === "error_in_200";
+  const status = in200 && failure.status !== 429 && failure.status < 500 ? 200 : failure.status;
   countAnswerStatus(ctx, status);
   const headers: ExtraHeaders = {};
   if (failure.retryAfterSeconds !== undefined && failure.retryAfterSeconds !== null) {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { handleControlRequest } from "./control-endpoint.js";
+import { dialectOfPath, handleDialectRequest } from "./dialect-routes.js";
 import { writeJson } from "./http-reply.js";
 import type { ProviderContext } from "./provider-context.js";
 import { BodyTooLargeError, readRequestBody } from "./request-body.js";
@@ -61,6 +62,11 @@ async function route(ctx: ProviderContext, req: IncomingMessage, res: ServerResp
     requests.health++;
     req.resume();
     return writeJson(res, 200, { ok: true });
+  }
+  const dialect = dialectOfPath(path);
+  if (dialect !== undefined) {
+    requests.dialect++;
+    return handleDialectRequest(ctx, req, res, dialect, path);
   }
   if (path.startsWith("/__")) {
     requests.control++;

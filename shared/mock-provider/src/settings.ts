@@ -1,8 +1,11 @@
 /** The two provider endpoints that faults and forced errors can target. */
 export type ProviderEndpoint = "token" | "revoke";
 
-/** Answer shape: RFC 6749/7009 HTTP statuses, or Slack's HTTP 200 with `{"ok": false}`. */
-export type ResponseStyle = "rfc6749" | "slack";
+/**
+ * Answer shape: RFC 6749/7009 HTTP statuses, Slack's HTTP 200 with `{"ok": false}`,
+ * or RFC 6749 error bodies sent with HTTP 200 (GitHub's token endpoint).
+ */
+export type ResponseStyle = "rfc6749" | "slack" | "error_in_200";
 
 /** An error the provider answers instead of doing the real work. */
 export interface ForcedError {
@@ -27,6 +30,13 @@ export interface ProviderSettings {
   /** Leave `expires_in` out of token answers (the token still expires internally). */
   omitExpiresIn: boolean;
   latencyMs: number;
+  /**
+   * Delay after a refresh_token grant was performed (a rotation already
+   * retired the presented token) and before its answer is sent: the window in
+   * which a client dies holding the only copy of the rotated token. Not a
+   * fault-endpoint setting: it applies to every refresh.
+   */
+  answerLatencyMs: number;
   /** Extra uniformly random delay in [0, latencyJitterMs), drawn from the provider's RNG. */
   latencyJitterMs: number;
   /** Probability in [0, 1] of answering 429. */
@@ -61,6 +71,7 @@ export function defaultSettings(): ProviderSettings {
     expiresIn: 3600,
     omitExpiresIn: false,
     latencyMs: 0,
+    answerLatencyMs: 0,
     latencyJitterMs: 0,
     rate429: 0,
     retryAfterSeconds: 1,
@@ -95,12 +106,15 @@ const MAX_SECONDS = 10 * 365 * 24 * 3600;
 // (typed, but maybe from a test's `as any`) reject the same mistakes.
 const CHECKS: Record<Exclude<keyof ProviderSettings, "forceError">, Check> = {
   responseStyle: (value, field) => {
-    if (value !== "rfc6749" && value !== "slack") fail(field, '"rfc6749" or "slack"');
+    if (value !== "rfc6749" && value !== "slack" && value !== "error_in_200") {
+      fail(field, '"rfc6749", "slack" or "error_in_200"');
+    }
   },
   rotateRefreshTokens: bool,
   expiresIn: numberIn(0, MAX_SECONDS),
   omitExpiresIn: bool,
   latencyMs: numberIn(0, 600_000),
+  answerLatencyMs: numberIn(0, 600_000),
   latencyJitterMs: numberIn(0, 600_000),
   rate429: numberIn(0, 1),
   retryAfterSeconds: (value, field) => {

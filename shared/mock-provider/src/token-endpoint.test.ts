@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { MockProvider } from "./start-mock-provider.js";
 import { startMockProvider } from "./start-mock-provider.js";
 
@@ -55,6 +55,28 @@ describe("POST /oauth/token", () => {
     const afterKill = await refresh(rotated.body.refresh_token as string);
     expect(afterKill.body.error).toBe("invalid_grant");
     expect(provider.counters).toMatchObject({ reuseDetections: 1, invalidGrant: 2, refreshSuccesses: 1 });
+  });
+
+  it("holds a refresh's answer for answerLatencyMs after rotating, so a client can die holding nothing", async () => {
+    provider.configure({ answerLatencyMs: 600_000 });
+    const seed = provider.issueTokens();
+    const client = new AbortController();
+    let answered = false;
+    const call = fetch(provider.tokenUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", ...basicAuth() },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: seed.refresh_token }),
+      signal: client.signal,
+    }).then(() => (answered = true));
+    await vi.waitFor(() => expect(provider.counters.refreshSuccesses).toBe(1), { timeout: 10_000 });
+    expect(provider.isRefreshTokenLive(seed.refresh_token)).toBe(false); // rotated, answer not sent
+    expect(answered).toBe(false);
+    client.abort(); // the client dies before the answer arrives
+    await expect(call).rejects.toThrow();
+    provider.configure({ answerLatencyMs: 0 });
+    const retry = await refresh(seed.refresh_token);
+    expect(retry.body.error).toBe("invalid_grant");
+    expect(provider.counters.reuseDetections).toBe(1);
   });
 
   it("answers invalid_grant to an unknown refresh token", async () => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import { authenticateRequestOrAnswer } from "./authenticate-request.js";
 import { countToken } from "./counters.js";
 import { injectFaults } from "./faults.js";
@@ -50,6 +51,13 @@ export async function handleTokenRequest(
     });
     if (outcome.kind === "refreshed") {
       ctx.counters.refreshSuccesses++;
+      if (settings.answerLatencyMs > 0) {
+        try {
+          await sleep(settings.answerLatencyMs, undefined, { signal: ctx.closing });
+        } catch {
+          return; // closing: the socket is being destroyed, and the rotation stands, as it would at a real provider
+        }
+      }
       answerTokens(ctx, res, outcome.grant);
       return;
     }

@@ -53,6 +53,8 @@ export interface TokenStore {
   issue(options: GrantOptions): Required<IssuedGrant>;
   refresh(refreshToken: string, options: { rotate: boolean; expiresIn: number }): RefreshOutcome;
   revoke(token: string): RevokeOutcome;
+  /** Kills the whole grant of a refresh or access token (as grant-deleting providers do); false if unknown. */
+  revokeGrant(token: string): boolean;
   isRefreshTokenLive(token: string): boolean;
   isAccessTokenLive(token: string): boolean;
   clear(): void;
@@ -180,6 +182,13 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
         return "access_token";
       }
       return "unknown";
+    },
+
+    revokeGrant(token) {
+      const family = familyOf(token)?.family ?? accessFamily(token)?.family;
+      if (family === undefined) return false;
+      family.alive = false;
+      return true;
     },
 
     isRefreshTokenLive(token) {

@@ -35,11 +35,21 @@ const APP_TERMINAL = new Set([
   "org_login_required",
 ]);
 
+/** A provider's own terminal codes (from the catalog), beyond the generic ones above. */
+export interface TerminalErrorCodes {
+  account: readonly string[];
+  app: readonly string[];
+}
+
 /**
- * Classifies a provider's OAuth error code. Unknown codes are transient: a
- * code we do not recognise must never durably disable an account.
+ * Classifies a provider's OAuth error code, with the provider's own terminal
+ * codes (GitHub's bad_refresh_token, HubSpot's BAD_CLIENT_SECRET …) checked
+ * first. Unknown codes are transient: a code we do not recognise must never
+ * durably disable an account.
  */
-export function classifyProviderError(code: string): RefreshFailureClass {
+export function classifyProviderError(code: string, provider?: TerminalErrorCodes): RefreshFailureClass {
+  if (provider?.account.includes(code)) return "account";
+  if (provider?.app.includes(code)) return "app";
   if (ACCOUNT_TERMINAL.has(code)) return "account";
   if (APP_TERMINAL.has(code)) return "app";
   return "transient";

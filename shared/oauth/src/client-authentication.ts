@@ -1,5 +1,8 @@
-/** How a client authenticates at a provider endpoint (RFC 6749 §2.3.1). */
-export type ClientAuthMethod = "basic" | "post";
+/** How a client authenticates at a provider endpoint (RFC 6749 §2.3.1); `none` is a public client. */
+export type ClientAuthMethod = "basic" | "post" | "none";
+
+/** How a provider's endpoints shape their answers: RFC 6749, Slack's `{"ok": …}`, or RFC 6749 errors sent with HTTP 200. */
+export type ProviderResponseStyle = "rfc6749" | "slack" | "error_in_200";
 
 /** The OAuth client an auth config registers, with its secret already opened. */
 export interface OAuthClientCredentials {
@@ -26,7 +29,9 @@ function formEncode(value: string): string {
  * client_id/client_secret form fields for `post`; a public client sends only its id.
  */
 export function clientAuthentication(client: OAuthClientCredentials): ClientAuthentication {
-  if (client.clientSecret === null) return { headers: {}, form: { client_id: client.clientId } };
+  if (client.clientSecret === null || client.method === "none") {
+    return { headers: {}, form: { client_id: client.clientId } };
+  }
   if (client.method === "basic") {
     const pair = `${formEncode(client.clientId)}:${formEncode(client.clientSecret)}`;
     return { headers: { authorization: `Basic ${Buffer.from(pair, "utf8").toString("base64")}` }, form: {} };

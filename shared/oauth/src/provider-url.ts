@@ -61,6 +61,11 @@ export function isForbiddenHost(hostname: string): boolean {
 export function parseProviderUrl(field: string, value: string): string {
   if (!value) throw invalidArgument(field, "is required");
   if (value.length > 2048) throw invalidArgument(field, "must be at most 2048 characters");
+  // The URL parser would silently drop tabs and newlines and percent-encode
+  // the rest; a URL that holds them was not typed by a person.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value))
+    throw invalidArgument(field, "must not contain control characters");
   let url: URL;
   try {
     url = new URL(value);

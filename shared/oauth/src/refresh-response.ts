@@ -1,4 +1,8 @@
-import { classifyProviderError, type RefreshFailureClass } from "./classify-provider-error.js";
+import {
+  classifyProviderError,
+  type RefreshFailureClass,
+  type TerminalErrorCodes,
+} from "./classify-provider-error.js";
 import { parseRetryAfter } from "./revoke-response.js";
 
 /** New tokens from a successful refresh (RFC 6749 §5.1). */
@@ -51,7 +55,11 @@ const MAX_EXPIRES_IN = 10 * 365 * 24 * 3600;
  * and non-JSON bodies (transient). Never copies anything but a well-formed
  * error code out of the body, so no token can leak through an outcome.
  */
-export function classifyRefreshAnswer(answer: RefreshHttpAnswer, now: number = Date.now()): RefreshOutcome {
+export function classifyRefreshAnswer(
+  answer: RefreshHttpAnswer,
+  now: number = Date.now(),
+  terminalErrors?: TerminalErrorCodes,
+): RefreshOutcome {
   const { status } = answer;
   if (status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(answer.retryAfter, now);
@@ -71,7 +79,12 @@ export function classifyRefreshAnswer(answer: RefreshHttpAnswer, now: number = D
         parseRetryAfter(answer.retryAfter, now),
       );
     }
-    return { kind: "failed", failureClass: classifyProviderError(code), errorCode: code, status };
+    return {
+      kind: "failed",
+      failureClass: classifyProviderError(code, terminalErrors),
+      errorCode: code,
+      status,
+    };
   }
   const accessToken = body.access_token;
   if (typeof accessToken !== "string" || accessToken === "") return transient("invalid_response", status);

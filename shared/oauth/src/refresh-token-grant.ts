@@ -1,4 +1,6 @@
+import type { TerminalErrorCodes } from "./classify-provider-error.js";
 import { clientAuthentication, type OAuthClientCredentials } from "./client-authentication.js";
+import { readCappedBody } from "./read-capped-body.js";
 import { classifyRefreshAnswer, type RefreshOutcome } from "./refresh-response.js";
 
 /** One refresh_token grant (RFC 6749 §6). */
@@ -9,12 +11,11 @@ export interface RefreshTokenGrantRequest {
   client: OAuthClientCredentials;
   /** Deadline of the whole exchange, connect to last byte. */
   timeoutMs: number;
+  /** The provider's own terminal error codes (from the catalog), if the auth config names one. */
+  terminalErrors?: TerminalErrorCodes;
   /** Injectable for tests; defaults to the global fetch (undici, keep-alive pooled). */
   fetch?: typeof fetch;
 }
-
-// Enough for any token document; a provider streaming more is cut off.
-const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * POSTs a refresh_token grant with the client's authentication and classifies
@@ -42,12 +43,12 @@ export async function requestRefreshTokenGrant(request: RefreshTokenGrantRequest
       redirect: "manual",
       signal,
     });
-    const text = await readCapped(response);
-    const outcome = classifyRefreshAnswer({
-      status: response.status,
-      retryAfter: response.headers.get("retry-after") ?? undefined,
-      body: text,
-    });
+    const text = await readCappedBody(response);
+    const outcome = classifyRefreshAnswer(
+      { status: response.status, retryAfter: response.headers.get("retry-after") ?? undefined, body: text },
+      Date.now(),
+      request.terminalErrors,
+    );
     // A provider echoing what we sent inside its error code must not smuggle it into our logs.
     if (
       outcome.kind === "failed" &&
@@ -65,22 +66,4 @@ export async function requestRefreshTokenGrant(request: RefreshTokenGrantRequest
 function secretsOf(request: RefreshTokenGrantRequest): string[] {
   const secrets = [request.refreshToken, request.client.clientSecret ?? ""];
   return secrets.filter((secret) => secret.length >= 4);
-}
-
-async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.length;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString("utf8");
 }

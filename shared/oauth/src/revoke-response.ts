@@ -1,3 +1,4 @@
+import type { ProviderResponseStyle } from "./client-authentication.js";
 /** Why a revocation should be tried again later. */
 export type RevokeRetryReason =
   "rate_limited" | "server_error" | "timeout" | "network_error" | "invalid_response";
@@ -32,13 +33,14 @@ const SLACK_RETRY_CODES = new Set([
 
 /**
  * Classifies a revoke endpoint's answer: 200 is revoked (RFC 7009 §2.2, unknown
- * tokens included) unless the Slack style says `{"ok": false}`; 429 and 5xx are
+ * tokens included) unless the Slack style says `{"ok": false}` (or an
+ * errors-in-200 provider's body carries `error`); 429 and 5xx are
  * retried (with Retry-After); any other status fails with the provider's error
  * code. `secrets` are scrubbed from the description that is kept.
  */
 export function classifyRevokeAnswer(
   answer: RevokeHttpAnswer,
-  responseStyle: "rfc6749" | "slack",
+  responseStyle: ProviderResponseStyle,
   secrets: readonly string[],
   now: number = Date.now(),
 ): RevokeOutcome {
@@ -54,6 +56,10 @@ export function classifyRevokeAnswer(
     };
   }
   if (status >= 200 && status < 300) {
+    // Providers that answer errors with 200 say so with an `error` member.
+    if (responseStyle === "error_in_200" && typeof body?.error === "string") {
+      return failed(errorCodeOf(body, status), status, body, secrets);
+    }
     if (responseStyle !== "slack") return { kind: "revoked" };
     if (body === undefined) return { kind: "retry", errorCode: "invalid_response", status };
     if (body.ok !== false) return { kind: "revoked" };

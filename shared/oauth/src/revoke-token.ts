@@ -1,6 +1,10 @@
 import { EventEmitter } from "node:events";
 import { Agent, request as undiciRequest } from "undici";
-import { clientAuthentication, type OAuthClientCredentials } from "./client-authentication.js";
+import {
+  clientAuthentication,
+  type OAuthClientCredentials,
+  type ProviderResponseStyle,
+} from "./client-authentication.js";
 import { classifyRevokeAnswer, type RevokeOutcome } from "./revoke-response.js";
 
 /**
@@ -34,7 +38,7 @@ export interface RevokeTokenRequest {
   token: string;
   tokenTypeHint: "refresh_token" | "access_token";
   client: OAuthClientCredentials;
-  responseStyle: "rfc6749" | "slack";
+  responseStyle: ProviderResponseStyle;
   timeoutMs: number;
   agents: RevokeAgents;
 }
@@ -143,33 +147,60 @@ export async function revokeToken(request: RevokeTokenRequest): Promise<RevokeOu
     token_type_hint: request.tokenTypeHint,
     ...auth.form,
   }).toString();
-  const secrets = [
-    request.token,
-    ...(request.client.clientSecret === null ? [] : [request.client.clientSecret]),
-  ];
+  return sendRevokeRequest(
+    { url: request.revokeUrl, method: "POST", headers: auth.headers, body },
+    request,
+    request.responseStyle,
+    secretsOf(request),
+  );
+}
+
+/** The token and the client secret: scrubbed from anything a provider echoes back. */
+export function secretsOf(request: { token: string; client: OAuthClientCredentials }): string[] {
+  return [request.token, ...(request.client.clientSecret === null ? [] : [request.client.clientSecret])];
+}
+
+/** One HTTP exchange of a revoke dialect. */
+export interface RevokeHttpRequest {
+  url: string;
+  method: "POST" | "DELETE";
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * Sends one dialect's revoke request through the shared pool and deadline
+ * sweep, and classifies the answer; never throws (network errors and
+ * timeouts are retryable outcomes).
+ */
+export async function sendRevokeRequest(
+  http: RevokeHttpRequest,
+  limits: { timeoutMs: number; agents: RevokeAgents },
+  responseStyle: ProviderResponseStyle,
+  secrets: readonly string[],
+): Promise<RevokeOutcome> {
   try {
-    const answer = await postForm(request, body, auth.headers);
-    return classifyRevokeAnswer(answer, request.responseStyle, secrets);
+    const answer = await exchange(http, limits);
+    return classifyRevokeAnswer(answer, responseStyle, secrets);
   } catch (error) {
     return { kind: "retry", errorCode: error instanceof RevokeTimeout ? "timeout" : "network_error" };
   }
 }
 
-async function postForm(
-  request: RevokeTokenRequest,
-  body: string,
-  headers: Record<string, string>,
+async function exchange(
+  http: RevokeHttpRequest,
+  limits: { timeoutMs: number; agents: RevokeAgents },
 ): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
   // One deadline for the whole exchange, connect to last byte: a slow-dripping provider cannot hold a slot.
   const deadline = new RequestDeadline();
-  request.agents.deadlines.watch(deadline, request.timeoutMs);
+  limits.agents.deadlines.watch(deadline, limits.timeoutMs);
   try {
     // Redirects are not followed (undici's default): a provider cannot bounce us elsewhere.
-    const response = await undiciRequest(request.revokeUrl, {
-      method: "POST",
-      dispatcher: request.agents.dispatcher,
-      headers,
-      body,
+    const response = await undiciRequest(http.url, {
+      method: http.method,
+      dispatcher: limits.agents.dispatcher,
+      headers: http.headers,
+      ...(http.body === undefined ? {} : { body: http.body }),
       signal: deadline,
     });
     const chunks: Buffer[] = [];
@@ -189,6 +220,6 @@ async function postForm(
     if (deadline.aborted) throw new RevokeTimeout("revoke request timed out");
     throw error;
   } finally {
-    request.agents.deadlines.release(deadline);
+    limits.agents.deadlines.release(deadline);
   }
 }

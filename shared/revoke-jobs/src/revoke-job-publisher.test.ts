@@ -28,27 +28,38 @@ async function plannedJob(id: string) {
 }
 
 describe("createRevokeJobPublisher", () => {
-  it("publishPlan stores the run's plan once; publishJobEvent stores one event per job, run and kind", async () => {
+  it("publishPlan stores the run's plan once; enqueueJobEvent writes the event to the outbox with its transaction", async () => {
     const publisher = createRevokeJobPublisher({ bus: infra.bus, names: infra.names, logger: infra.logger });
     const job = await plannedJob("oj_published");
     expect(await publisher.publishPlan(job)).toBe(true);
     expect(await publisher.publishPlan(job)).toBe(true);
     expect((await infra.plans()).filter((p) => p.jobId === job.id)).toHaveLength(1);
 
-    await publisher.publishJobEvent(job, "created");
-    await publisher.publishJobEvent(job, "created");
-    await publisher.publishJobEvent({ ...job, run: 2 }, "created");
-    const subject = infra.names.subjects.jobEvent(job.id, "created");
-    expect(await infra.countOn(infra.names.streams.events, subject)).toBe(2);
-    const stored = await infra.bus.jsm.streams.getMessage(infra.names.streams.events, {
-      last_by_subj: subject,
+    await infra.database.db.transaction().execute(async (trx) => {
+      await publisher.enqueueJobEvent(trx, job, "created");
+      await publisher.enqueueJobEvent(trx, { ...job, run: 2 }, "created");
     });
-    const event = fromBinary(JobEventSchema, stored.data);
+    // Rolled back: the event never reaches the outbox.
+    await expect(
+      infra.database.db.transaction().execute(async (trx) => {
+        await publisher.enqueueJobEvent(trx, { ...job, run: 3 }, "created");
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    const rows = await infra.database.db
+      .selectFrom("outbox_events")
+      .select(["event_id", "subject", "payload"])
+      .orderBy("id")
+      .execute();
+    expect(rows.map((r) => r.event_id)).toEqual([`created:${job.id}:1`, `created:${job.id}:2`]);
+    expect(rows[0]!.subject).toBe(infra.names.subjects.jobEvent(job.id, "created"));
+    const event = fromBinary(JobEventSchema, rows[1]!.payload);
     expect(event.job).toMatchObject({ id: job.id, run: 2, status: JobStatus.PLANNING });
+    expect(event.eventId).toBe(`created:${job.id}:2`);
     expect(event.occurredAt).toBeDefined();
   });
 
-  it("when NATS refuses, publishPlan resolves false and both failures are logged, never thrown", async () => {
+  it("when NATS refuses, publishPlan resolves false and the failure is logged, never thrown", async () => {
     const publisher = createRevokeJobPublisher({
       bus: await infra.closedBus(),
       names: infra.names,
@@ -56,9 +67,7 @@ describe("createRevokeJobPublisher", () => {
     });
     const job = await plannedJob("oj_unpublished");
     expect(await publisher.publishPlan(job)).toBe(false);
-    await expect(publisher.publishJobEvent(job, "cancelled")).resolves.toBeUndefined();
     const logs = infra.logLines.join("\n");
     expect(logs).toContain("could not publish revoke plan");
-    expect(logs).toContain("could not publish job event");
   });
 });

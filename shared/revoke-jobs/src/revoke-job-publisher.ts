@@ -1,8 +1,9 @@
-import { publishEvent, type Bus, type BusNames, type JobEventKind } from "@warden/bus";
-import type { RevokeJobRow } from "@warden/db";
-import { jobEventMsgId, jobEventOf } from "@warden/events";
+import type { Bus, BusNames, JobEventKind } from "@warden/bus";
+import type { Database, RevokeJobRow } from "@warden/db";
+import { jobOutboxEvent } from "@warden/events";
 import type { Logger } from "@warden/logger";
-import { JobEventSchema } from "@warden/proto/events/v1";
+import { enqueueEvents } from "@warden/outbox";
+import type { Transaction } from "kysely";
 import { publishRevokePlan } from "./revoke-plan.js";
 
 // Bounded so an RPC never hangs on a NATS outage; the job row is already
@@ -12,14 +13,17 @@ const PUBLISH_TIMEOUT_MS = 3_000;
 export interface RevokeJobPublisher {
   /** Publishes the job's plan for its current run; true if the stream stored it (or already had it). */
   publishPlan(job: RevokeJobRow): Promise<boolean>;
-  /** Publishes a JobEvent; a failure is logged, never thrown (events are notifications, not state). */
-  publishJobEvent(job: RevokeJobRow, kind: JobEventKind): Promise<void>;
+  /**
+   * Writes a JobEvent to the outbox in `trx`, the transaction that made the
+   * change it reports: published by the relay once (and only if) it commits.
+   */
+  enqueueJobEvent(trx: Transaction<Database>, job: RevokeJobRow, kind: JobEventKind): Promise<void>;
 }
 
 /**
  * Publishes revoke plans (`Nats-Msg-Id plan:<job>:<run>`, so a run is planned
- * once however often it is published) and job events (`<kind>:<job>:<run>`),
- * each bounded by a 3 s PubAck timeout; failures are logged, never thrown.
+ * once however often it is published; bounded by a 3 s PubAck timeout, failures
+ * logged, never thrown) and writes job events to the outbox.
  */
 export function createRevokeJobPublisher(deps: {
   bus: Bus;
@@ -45,18 +49,8 @@ export function createRevokeJobPublisher(deps: {
         return false;
       }
     },
-    async publishJobEvent(job, kind) {
-      try {
-        await publishEvent(bus.js, names.subjects.jobEvent(job.id, kind), JobEventSchema, jobEventOf(job), {
-          msgId: jobEventMsgId(job, kind),
-          timeoutMs: PUBLISH_TIMEOUT_MS,
-        });
-      } catch (error) {
-        logger.warn(
-          { jobId: job.id, kind, err: { message: (error as Error).message } },
-          "could not publish job event",
-        );
-      }
+    async enqueueJobEvent(trx, job, kind) {
+      await enqueueEvents(trx, [jobOutboxEvent(names, job, kind)]);
     },
   };
 }

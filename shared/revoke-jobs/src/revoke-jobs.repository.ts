@@ -32,9 +32,23 @@ export async function findInFlightJob(
     .executeTakeFirst();
 }
 
+/** Which of a finished job's items a retry takes up again. */
+export interface RetryItemsOptions {
+  /** Also resume CANCELLED items (a cancelled job's unfinished work). Default: FAILED only. */
+  includeCancelled?: boolean;
+  /** Only these accounts' items (each already checked to be retryable). Default: every retryable item. */
+  accountIds?: readonly string[];
+}
+
+/** The item statuses a retry takes up again. */
+export function retryableItemStatuses(options: RetryItemsOptions = {}): Array<"failed" | "cancelled"> {
+  return options.includeCancelled === true ? ["failed", "cancelled"] : ["failed"];
+}
+
 /**
- * Starts the next run of a locked, finished job over its failed items only:
- * run + 1, status planning with nothing published yet, failed items back to
+ * Starts the next run of a locked, finished job over its failed items (and,
+ * with `includeCancelled`, its cancelled ones; with `accountIds`, only those):
+ * run + 1, status planning with nothing published yet, those items back to
  * pending (zero attempts), counters moved by exactly the rows changed; the
  * executor plans the run from here (RetryRevokeJob, then its plan message). Throws the in-flight
  * unique violation when another job of the scope is running.
@@ -43,6 +57,7 @@ export async function retryLockedJob(
   trx: Transaction<Database>,
   id: string,
   now: Date,
+  options: RetryItemsOptions = {},
 ): Promise<RevokeJobRow> {
   const { run } = await trx
     .updateTable("revoke_jobs")
@@ -56,25 +71,35 @@ export async function retryLockedJob(
     .where("id", "=", id)
     .returning("run")
     .executeTakeFirstOrThrow();
-  const changed = await trx
-    .updateTable("revoke_items")
-    .set({
-      status: "pending",
-      run,
-      attempts: 0,
-      error_code: null,
-      error_message: null,
-      wiped_locally: false,
-      published_at: null,
-      updated_at: now,
-    })
-    .where("job_id", "=", id)
-    .where("status", "=", "failed")
-    .executeTakeFirst();
-  const n = Number(changed.numUpdatedRows);
+  const moved = { failed: 0, cancelled: 0 };
+  for (const status of retryableItemStatuses(options)) {
+    let update = trx
+      .updateTable("revoke_items")
+      .set({
+        status: "pending",
+        run,
+        attempts: 0,
+        error_code: null,
+        error_message: null,
+        wiped_locally: false,
+        published_at: null,
+        updated_at: now,
+      })
+      .where("job_id", "=", id)
+      .where("status", "=", status);
+    if (options.accountIds !== undefined) {
+      if (options.accountIds.length === 0) continue;
+      update = update.where("account_id", "in", [...options.accountIds]);
+    }
+    moved[status] = Number((await update.executeTakeFirst()).numUpdatedRows);
+  }
   return trx
     .updateTable("revoke_jobs")
-    .set((eb) => ({ failed: eb("failed", "-", n), pending: eb("pending", "+", n) }))
+    .set((eb) => ({
+      failed: eb("failed", "-", moved.failed),
+      cancelled: eb("cancelled", "-", moved.cancelled),
+      pending: eb("pending", "+", moved.failed + moved.cancelled),
+    }))
     .where("id", "=", id)
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -18,7 +18,10 @@ function starter() {
   const calls: string[] = [];
   const publisher: RevokeJobPublisher = {
     publishPlan: (job) => (calls.push(`plan:${job.id}`), real.publishPlan(job)),
-    publishJobEvent: (job, kind) => (calls.push(`${kind}:${job.id}`), real.publishJobEvent(job, kind)),
+    enqueueJobEvent: (trx, job, kind) => (
+      calls.push(`${kind}:${job.id}`),
+      real.enqueueJobEvent(trx, job, kind)
+    ),
   };
   const start = (request: RevokeJobRequest) =>
     startOrJoinRevokeJob({ db: infra.database.db, publisher, logger: infra.logger }, request);
@@ -52,7 +55,7 @@ describe("startOrJoinRevokeJob", () => {
     expect(job.id).toMatch(/^pj_/);
     expect(outcomes.every((o) => o?.job.id === job.id)).toBe(true);
     // Joining publishes nothing: the creator alone sent one plan and one created event.
-    expect(start.calls).toEqual([`plan:${job.id}`, `created:${job.id}`]);
+    expect(start.calls).toEqual([`created:${job.id}`, `plan:${job.id}`]);
 
     const rows = await infra.database.db
       .selectFrom("revoke_jobs")
@@ -61,8 +64,15 @@ describe("startOrJoinRevokeJob", () => {
       .execute();
     expect(rows).toEqual([{ id: job.id }]);
     expect((await infra.plans()).filter((p) => p.jobId === job.id).map((p) => p.run)).toEqual([1]);
-    const createdSubject = infra.names.subjects.jobEvent(job.id, "created");
-    expect(await infra.countOn(infra.names.streams.events, createdSubject)).toBe(1);
+    // The created event was committed to the outbox with the job, once.
+    const outbox = await infra.database.db
+      .selectFrom("outbox_events")
+      .select(["event_id", "subject"])
+      .where("subject", "like", `%.${job.id}.%`)
+      .execute();
+    expect(outbox).toEqual([
+      { event_id: `created:${job.id}:1`, subject: infra.names.subjects.jobEvent(job.id, "created") },
+    ]);
     expect(infra.logLines.filter((l) => l.includes("revoke job created") && l.includes(job.id))).toHaveLength(
       1,
     );

@@ -28,7 +28,8 @@ export interface StartedRevokeJob {
 
 /**
  * Creates the revoke job for a scope (`oj_` for an org scope, `pj_` otherwise;
- * status planning, run 1) and publishes its plan and `created` event; or, when
+ * status planning, run 1) with its `created` event (outbox, same transaction)
+ * and publishes its plan; or, when
  * the scope has a job in flight, returns that one with created false and
  * publishes nothing. The partial unique index revoke_jobs_in_flight_uq makes
  * this exact under any number of concurrent callers. A publish failure is
@@ -45,18 +46,23 @@ export async function startOrJoinRevokeJob(
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let job: RevokeJobRow;
     try {
-      job = await insertRevokeJob(db, {
-        id: newId(scopeKind === "org" ? "orgJob" : "projectJob"),
-        org_id: orgId,
-        project_id: projectId,
-        scope_kind: scopeKind,
-        scope_id: scopeId,
-        status: "planning",
-        run: 1,
-        force,
-        plan_cursor: null,
-        published_cursor: null,
-        finished_at: null,
+      // The job and its `created` event commit together.
+      job = await db.transaction().execute(async (trx) => {
+        const inserted = await insertRevokeJob(trx, {
+          id: newId(scopeKind === "org" ? "orgJob" : "projectJob"),
+          org_id: orgId,
+          project_id: projectId,
+          scope_kind: scopeKind,
+          scope_id: scopeId,
+          status: "planning",
+          run: 1,
+          force,
+          plan_cursor: null,
+          published_cursor: null,
+          finished_at: null,
+        });
+        await publisher.enqueueJobEvent(trx, inserted, "created");
+        return inserted;
       });
     } catch (error) {
       if (!isInFlightConflict(error)) throw error;
@@ -66,7 +72,6 @@ export async function startOrJoinRevokeJob(
     }
     logger.info({ jobId: job.id, scopeKind, scopeId, orgId, force }, "revoke job created");
     await publisher.publishPlan(job);
-    await publisher.publishJobEvent(job, "created");
     return { job, created: true };
   }
   return undefined;

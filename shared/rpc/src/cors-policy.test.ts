@@ -29,8 +29,8 @@ const preflight = (origin: string) => ({
 });
 
 describe("createCorsPolicy", () => {
-  it("answers a preflight from any origin when no list is given, allowing Authorization", async () => {
-    const url = await serve();
+  it("answers a preflight from a listed origin, allowing Authorization", async () => {
+    const url = await serve(["https://ui.example"]);
     const res = await fetch(
       `${url}/warden.jobs.v1.JobsService/GetRevokeJob`,
       preflight("https://ui.example"),
@@ -40,6 +40,27 @@ describe("createCorsPolicy", () => {
     expect(res.headers.get("access-control-allow-methods")).toContain("POST");
     expect(res.headers.get("access-control-allow-headers")).toContain("Authorization");
     expect(res.headers.get("access-control-allow-headers")).toContain("X-Grpc-Web");
+  });
+
+  it("refuses every foreign origin when no list is given", async () => {
+    const url = await serve();
+    const res = await fetch(url, preflight("https://ui.example"));
+    expect(res.status).toBe(403);
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("treats the server's own origin (its dashboard) as allowed without a list", async () => {
+    const url = await serve();
+    const res = await fetch(url, { method: "POST", headers: { Origin: url } });
+    expect(await res.text()).toBe("rpc");
+    expect(res.headers.get("access-control-allow-origin")).toBe(url);
+  });
+
+  it("refuses a call (not only a preflight) carrying an origin not on the list", async () => {
+    const url = await serve(["https://ui.example"]);
+    const res = await fetch(url, { method: "POST", headers: { Origin: "https://evil.example" } });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toBe("");
   });
 
   it("refuses a preflight from an origin not on the list", async () => {

@@ -12,21 +12,21 @@ const PREFLIGHT_MAX_AGE_SECONDS = "7200";
 export type CorsPolicy = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /**
- * CORS for Connect and gRPC-Web from browsers: answers preflights (204 for an
- * allowed origin, 403 otherwise) and marks responses to allowed origins so
- * scripts can read grpc-status, grpc-message and error details. No origin
- * list means any origin; requests without credentials cookies are assumed.
+ * CORS for Connect and gRPC-Web from browsers: only the listed origins, and
+ * the server's own origin (the dashboard it serves), get CORS headers; a
+ * preflight from any other origin is 403, and so is a call carrying such an
+ * Origin (a browser would have been refused, so only a forged page sends it).
+ * No list, or an empty one, means same-origin only. Requests without an
+ * Origin (curl, gRPC clients) are untouched.
  */
-export function createCorsPolicy(origins?: readonly string[]): CorsPolicy {
-  const anyOrigin = origins === undefined || origins.includes("*");
+export function createCorsPolicy(origins: readonly string[] = []): CorsPolicy {
   const allowed = new Set(origins);
   return (req, res) => {
     const origin = req.headers.origin;
     const preflight = req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined;
     if (origin === undefined) return false;
     res.setHeader("Vary", "Origin");
-    if (!anyOrigin && !allowed.has(origin)) {
-      if (!preflight) return false;
+    if (!allowed.has(origin) && !isOwnOrigin(req, origin)) {
       res.writeHead(403).end();
       return true;
     }
@@ -43,4 +43,13 @@ export function createCorsPolicy(origins?: readonly string[]): CorsPolicy {
     res.end();
     return true;
   };
+}
+
+// The page was loaded from this very server (the gateway's dashboard): its
+// Origin names the Host it sent. Behind a TLS-terminating proxy the scheme
+// differs, so both are accepted; the host must match exactly.
+function isOwnOrigin(req: IncomingMessage, origin: string): boolean {
+  const host = req.headers.host;
+  if (host === undefined) return false;
+  return origin === `http://${host}` || origin === `https://${host}`;
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
@@ -13,12 +14,19 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "@warden/proto/health/v1";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { createAuditInterceptor } from "./audit-interceptor.js";
+import type { AuditLog } from "./audit-log.js";
+import { clientAddressKey, remoteAddressOf } from "./client-address.js";
 import { createCorsPolicy } from "./cors-policy.js";
 import { errorMappingInterceptor } from "./error-mapping-interceptor.js";
+import { respecGrpcMessageTrailer } from "./grpc-message-encoding.js";
+import { closeAfterUnreadBody } from "./close-after-unread-body.js";
+import { drainUnreadStream } from "./drain-unread-stream.js";
 import type { HealthReporter } from "./health-reporter.js";
 import { createHealthService } from "./health-service.js";
 import { createInflightRequests } from "./inflight-requests.js";
 import { observeRpcInterceptor } from "./observe-rpc-interceptor.js";
+import { correctRequestDecodeErrors } from "./request-decode-errors.js";
 import { shutdownSignalKey } from "./shutdown-signal.js";
 import { sniffHttpVersion } from "./sniff-http-version.js";
 import { traceRpcInterceptor } from "./trace-rpc-interceptor.js";
@@ -39,11 +47,17 @@ export interface RpcServerOptions {
   logger: Logger;
   /** Drives grpc.health.v1.Health for "" and every routed service; NOT_SERVING on shutdown automatically. */
   health: HealthReporter;
+  /**
+   * Where every mutating RPC, token read and refused call is recorded; runs
+   * outside error mapping, so rows carry the status the client gets. Omit
+   * only where nothing is audited (tests of the server itself).
+   */
+  audit?: AuditLog;
   /** Run inside error mapping, so WardenErrors they throw (e.g. auth) are mapped too. */
   interceptors?: Interceptor[];
   /** Per-call values (e.g. the caller's identity); shutdownSignalKey is always added. */
   contextValues?: (req: RpcServerRequest) => ContextValues;
-  /** Browser origins allowed by CORS; omit to allow any origin. */
+  /** Browser origins allowed by CORS besides the server's own; omit for same-origin only. */
   corsOrigins?: string[];
   /** Gets HTTP/1.1 requests for non-RPC paths; returns true if it answered, otherwise 404. */
   serveStatic?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
@@ -67,9 +81,17 @@ export interface RpcServer {
   readonly shutdownSignal: AbortSignal;
 }
 
-// gRPC's customary per-message cap; a pathologically large message is refused
-// before it is buffered.
-const READ_MAX_BYTES = 4 * 1024 * 1024;
+// Per message. No Warden request comes near it (the largest, an account with
+// its tokens, is a few KB); a larger one is RESOURCE_EXHAUSTED as soon as its
+// envelope or Content-Length announces it, before it is buffered.
+const READ_MAX_BYTES = 1024 * 1024;
+// Strict UTF-8 for JSON bodies (Connect's default decoder swaps bad bytes for
+// U+FFFD and carries on); protobuf-es is already strict for binary strings.
+// Connect reads textDecoder at run time though its option type omits it.
+const JSON_OPTIONS = {
+  ignoreUnknownFields: true,
+  textDecoder: new TextDecoder("utf-8", { fatal: true }),
+};
 // After the grace period, cancelled handlers get this long to write their
 // UNAVAILABLE before sockets are destroyed.
 const FORCED_FLUSH_MS = 100;
@@ -88,6 +110,9 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
   // Aborted only when the grace period runs out: becomes every handler's
   // context.signal abort, so downstream calls are cancelled then, not earlier.
   const forced = new AbortController();
+  // Connect links every in-flight call's signal to `forced` (one listener per call, removed when
+  // it ends) and handlers may watch `draining`: more than ten at once is normal load, not a leak.
+  setMaxListeners(0, forced.signal, draining.signal);
   const inflight = createInflightRequests();
   const sockets = new Set<net.Socket>();
   const http1Sockets = new Set<net.Socket>();
@@ -106,15 +131,18 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       // Outermost, so the logs and metrics of a call happen inside its span.
       traceRpcInterceptor(),
       observeRpcInterceptor({ logger, registry: options.registry }),
+      ...(options.audit ? [createAuditInterceptor({ log: options.audit, logger })] : []),
       errorMappingInterceptor(logger),
       ...(options.interceptors ?? []),
     ],
     contextValues(req) {
       const values = options.contextValues?.(req) ?? createContextValues();
-      return values.set(shutdownSignalKey, draining.signal);
+      return values.set(shutdownSignalKey, draining.signal).set(clientAddressKey, remoteAddressOf(req));
     },
     shutdownSignal: forced.signal,
     readMaxBytes: READ_MAX_BYTES,
+    jsonOptions: JSON_OPTIONS,
+    requestGate: correctRequestDecodeErrors,
     fallback(req, res) {
       if (req instanceof http.IncomingMessage && options.serveStatic?.(req, res as http.ServerResponse))
         return;
@@ -132,12 +160,15 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     // A keep-alive client must not send its next call to a server on its way out.
     if (draining.signal.aborted) res.setHeader("Connection", "close");
     if (cors(req, res)) return;
+    closeAfterUnreadBody(req, res);
     handleRpc(req, res);
   });
 
   const h2c = http2.createServer();
   h2c.on("request", (req, res) => {
     inflight.track(res);
+    respecGrpcMessageTrailer(res);
+    drainUnreadStream(req, res);
     handleRpc(req, res);
   });
   h2c.on("session", (session) => {

@@ -13,4 +13,13 @@ export { observeRpcInterceptor, RPC_DURATION_METRIC } from "./observe-rpc-interc
 export { withTimeout } from "./with-timeout.js";
 export type { CorsPolicy } from "./cors-policy.js";
 export { createCorsPolicy } from "./cors-policy.js";
+export type { AuditLog, AuditLogOptions } from "./audit-log.js";
+export { createAuditLog } from "./audit-log.js";
+export { createAuditInterceptor } from "./audit-interceptor.js";
+export type { AuditReason } from "./audit-policy.js";
+export { actionOf, auditReasonOf } from "./audit-policy.js";
+export type { AuditActor } from "./audit-actor.js";
+export { actorOf } from "./audit-actor.js";
+export { collectObjectIds, MAX_OBJECT_IDS } from "./audit-object-ids.js";
+export { clientAddressKey } from "./client-address.js";
 export { traceContextClientInterceptor, traceRpcInterceptor } from "./trace-rpc-interceptor.js";

@@ -1,7 +1,8 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { Histogram, type Registry } from "prom-client";
 import type { Logger } from "pino";
+import { actorOf } from "./audit-actor.js";
 
 /** Name of the RPC latency histogram, labelled by service, method and code. */
 export const RPC_DURATION_METRIC = "warden_rpc_duration_seconds";
@@ -26,7 +27,10 @@ export function observeRpcInterceptor(options: ObserveRpcOptions): Interceptor {
     const record = (code: string) => {
       const seconds = (performance.now() - started) / 1000;
       histogram?.observe({ ...labels, code }, seconds);
-      options.logger.debug({ ...labels, code, durationMs: Math.round(seconds * 1000) }, "rpc");
+      options.logger.debug(
+        { ...labels, code, durationMs: Math.round(seconds * 1000), ...callerFields(req.contextValues) },
+        "rpc",
+      );
     };
     let res;
     try {
@@ -58,6 +62,15 @@ async function* observeStream<T>(
   } finally {
     record(code);
   }
+}
+
+// Which key (or lease) made the call, so a log line answers "who did this"
+// without the audit table; ids only, never the credential.
+function callerFields(values: ContextValues): Record<string, string> {
+  const actor = actorOf(values);
+  if (actor.kind === "api_key") return { actor: actor.kind, keyId: actor.id! };
+  if (actor.kind === "lease") return { actor: actor.kind, leaseId: actor.id! };
+  return { actor: actor.kind };
 }
 
 function codeOf(error: unknown): string {

@@ -8,6 +8,7 @@ import { renderJobsPage } from "./jobs-page.js";
 import { clearKey, loadKey, saveKey } from "./key-store.js";
 import { renderLogin } from "./login-view.js";
 import type { PageContext } from "./page-context.js";
+import { renderProvidersPage } from "./providers-page.js";
 import { renderReconnectPage } from "./reconnect-page.js";
 
 const root = document.getElementById("app")!;
@@ -60,6 +61,9 @@ function route(): void {
   if (jobMatch) {
     markNav("jobs");
     page = renderJobPage(ctx, jobMatch[1]!);
+  } else if (hash === "/providers") {
+    markNav("providers");
+    page = renderProvidersPage(ctx);
   } else if (hash === "/accounts") {
     markNav("accounts");
     page = renderReconnectPage(ctx);

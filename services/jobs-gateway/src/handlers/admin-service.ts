@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import { API_SCOPES, principalOf, requireOperator } from "@warden/auth";
 import { hashSecretToken, newSecretToken } from "@warden/crypto";
+import { readKeysetPage } from "@warden/db";
 import { invalidArgument, notFound, WardenError } from "@warden/errors";
 import { newId, parseId } from "@warden/ids";
 import type { AdminService } from "@warden/proto/admin/v1";
@@ -10,6 +11,7 @@ import {
   CreateOrgResponseSchema,
   CreateProjectResponseSchema,
   DeleteProjectResponseSchema,
+  ListApiKeysResponseSchema,
   RevokeApiKeyResponseSchema,
 } from "@warden/proto/admin/v1";
 import type { GatewayDeps } from "../gateway-deps.js";
@@ -19,13 +21,16 @@ import {
   insertApiKey,
   insertOrg,
   insertProject,
+  listApiKeys,
   revokeApiKey,
   softDeleteProject,
 } from "../repositories/tenancy.repository.js";
 import { orgToProto, projectToProto } from "../to-proto.js";
-import { requiredText } from "./request-fields.js";
+import { apiKeyToProto } from "../api-key-to-proto.js";
+import { optionalTimestamp, requiredText } from "./request-fields.js";
 
 const KNOWN_SCOPES = new Set<string>(API_SCOPES);
+const MICROS = /^\d{1,20}$/;
 
 /** AdminService: tenants and API keys, for the operator key only. */
 export function createAdminService(deps: GatewayDeps): ServiceImpl<typeof AdminService> {
@@ -75,6 +80,8 @@ export function createAdminService(deps: GatewayDeps): ServiceImpl<typeof AdminS
         if (!KNOWN_SCOPES.has(scope))
           throw invalidArgument(`scopes[${i}]`, `must be one of ${API_SCOPES.join(" ")}`);
       }
+      const expiresAt = optionalTimestamp("expires_at", req.expiresAt);
+      if (expiresAt && expiresAt <= now()) throw invalidArgument("expires_at", "must be in the future");
       if (!(await findOrg(db, orgId))) throw notFound("org", orgId);
       if (projectId) {
         const project = await findLiveProject(db, projectId);
@@ -88,6 +95,7 @@ export function createAdminService(deps: GatewayDeps): ServiceImpl<typeof AdminS
         project_id: projectId,
         scopes: [...new Set(req.scopes)],
         key_hash: hashSecretToken(apiKey),
+        expires_at: expiresAt,
       });
       return create(CreateApiKeyResponseSchema, { keyId, apiKey });
     },
@@ -98,9 +106,22 @@ export function createAdminService(deps: GatewayDeps): ServiceImpl<typeof AdminS
       if (!(await revokeApiKey(db, keyId, now()))) throw notFound("api key", keyId);
       return create(RevokeApiKeyResponseSchema, {});
     },
-    // Placeholder until the API key lifecycle lands in this release.
-    listApiKeys() {
-      throw new ConnectError("ListApiKeys is not implemented yet", Code.Unimplemented);
+    async listApiKeys(req, ctx) {
+      requireOperator(principalOf(ctx));
+      const orgId = req.orgId ? parseId("org_id", req.orgId, "org") : undefined;
+      const { rows, nextCursor } = await readKeysetPage({
+        cursors: deps.cursors,
+        context: `api-keys:${orgId ?? "*"}`,
+        cursor: req.cursor,
+        pageSize: req.pageSize,
+        keyLength: 2,
+        fetch: (after, limit) => {
+          if (after && !MICROS.test(after[0]!)) throw invalidArgument("cursor", "is not a valid cursor");
+          return listApiKeys(db, { orgId, after, limit });
+        },
+        keyOf: (row) => [row.created_us, row.id],
+      });
+      return create(ListApiKeysResponseSchema, { apiKeys: rows.map(apiKeyToProto), nextCursor });
     },
   };
 }

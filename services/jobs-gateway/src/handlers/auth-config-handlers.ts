@@ -6,14 +6,11 @@ import { readKeysetPage, type AuthConfigRow } from "@warden/db";
 
 import { invalidArgument, notFound, WardenError } from "@warden/errors";
 import { newId, parseId } from "@warden/ids";
-import { parseProviderUrl } from "@warden/oauth";
 import {
-  ClientAuth,
   CreateAuthConfigResponseSchema,
   DeleteAuthConfigResponseSchema,
   GetAuthConfigResponseSchema,
   ListAuthConfigsResponseSchema,
-  ResponseStyle,
   type CreateAuthConfigRequest,
   type CreateAuthConfigResponse,
   type DeleteAuthConfigRequest,
@@ -32,7 +29,7 @@ import {
 } from "../repositories/auth-configs.repository.js";
 import { findLiveProject } from "../repositories/tenancy.repository.js";
 import { authConfigToProto } from "../to-proto.js";
-import { requiredSecret, requiredText, stringList } from "./request-fields.js";
+import { resolveAuthConfigFields } from "./auth-config-fields.js";
 
 const placeOf = (row: AuthConfigRow) => ({ orgId: row.org_id, projectId: row.project_id });
 
@@ -53,20 +50,7 @@ export function createAuthConfigHandlers(deps: GatewayDeps) {
       const principal = requireScope(principalOf(ctx), "accounts:write");
       const projectId = req.projectId ? parseId("project_id", req.projectId, "project") : principal.projectId;
       if (!projectId) throw invalidArgument("project_id", "is required for a key not bound to a project");
-      const fields = {
-        name: requiredText("name", req.name, 200),
-        token_url: parseProviderUrl("token_url", req.tokenUrl),
-        revoke_url: req.revokeUrl ? parseProviderUrl("revoke_url", req.revokeUrl) : null,
-        client_id: requiredText("client_id", req.clientId, 512),
-        default_scopes: stringList("default_scopes", req.defaultScopes, 100, 200),
-      };
-      const clientSecret = requiredSecret("client_secret", req.clientSecret, 4096);
-      if (req.clientAuth === ClientAuth.UNSPECIFIED || !(req.clientAuth in ClientAuth)) {
-        throw invalidArgument("client_auth", "must be CLIENT_AUTH_BASIC or CLIENT_AUTH_POST");
-      }
-      if (req.responseStyle !== ResponseStyle.UNSPECIFIED && !(req.responseStyle in ResponseStyle)) {
-        throw invalidArgument("response_style", "must be RESPONSE_STYLE_RFC6749 or RESPONSE_STYLE_SLACK");
-      }
+      const { clientSecret, ...fields } = resolveAuthConfigFields(req);
       const project = await findLiveProject(db, projectId);
       if (
         !project ||
@@ -76,16 +60,16 @@ export function createAuthConfigHandlers(deps: GatewayDeps) {
         throw notFound("project", projectId);
       }
       const id = newId("authConfig");
-      const sealed = keyring.seal(clientSecret, clientSecretAssociatedData(id));
+      // A public client has no secret to seal.
+      const sealed =
+        clientSecret === null ? null : keyring.seal(clientSecret, clientSecretAssociatedData(id));
       const row = await insertAuthConfig(db, {
         id,
         org_id: project.org_id,
         project_id: project.id,
         ...fields,
-        client_secret_ciphertext: sealed.ciphertext,
-        client_secret_key_id: sealed.keyId,
-        client_auth: req.clientAuth === ClientAuth.BASIC ? "basic" : "post",
-        response_style: req.responseStyle === ResponseStyle.SLACK ? "slack" : "rfc6749",
+        client_secret_ciphertext: sealed?.ciphertext ?? null,
+        client_secret_key_id: sealed?.keyId ?? null,
         deleted_at: null,
       });
       return create(CreateAuthConfigResponseSchema, { authConfig: authConfigToProto(row) });

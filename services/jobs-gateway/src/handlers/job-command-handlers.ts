@@ -27,6 +27,7 @@ import type { GatewayDeps } from "../gateway-deps.js";
 import { withDeadlockRetry } from "../repositories/deadlock-retry.js";
 import { cancelLockedJob, lockJob } from "../repositories/jobs.repository.js";
 import { parseJobId, parseScope, visibleJob } from "./job-request-fields.js";
+import { checkRetrySelection, parseRetrySelection } from "./retry-request.js";
 import type { RevokeJobStarter } from "./revoke-job-starter.js";
 
 /** The in-flight job as an error detail a grpc-js or Connect client can decode. */
@@ -60,6 +61,7 @@ export function createJobCommandHandlers(
     async retryRevokeJob(req: RetryRevokeJobRequest, ctx: HandlerContext): Promise<RetryRevokeJobResponse> {
       const principal = requireScope(principalOf(ctx), "jobs:write");
       const id = parseJobId("job_id", req.jobId);
+      const selection = parseRetrySelection(req);
       const visible = await visibleJob(db, principal, id);
       let job: RevokeJobRow;
       try {
@@ -69,9 +71,10 @@ export function createJobCommandHandlers(
             if (!isTerminalJobStatus(locked.status)) {
               throw alreadyExists(`revoke job ${id} is still ${locked.status}`, jobDetail(locked));
             }
-            if (locked.failed === 0)
-              throw failedPrecondition(`revoke job ${id} has no failed items to retry`);
-            return retryLockedJob(trx, id, now());
+            await checkRetrySelection(trx, locked, selection);
+            const retried = await retryLockedJob(trx, id, now(), selection);
+            await publisher.enqueueJobEvent(trx, retried, "progress");
+            return retried;
           }),
         );
       } catch (error) {
@@ -83,7 +86,6 @@ export function createJobCommandHandlers(
       }
       logger.info({ jobId: id, run: job.run, items: job.pending }, "revoke job retry started");
       await publisher.publishPlan(job);
-      await publisher.publishJobEvent(job, "progress");
       return create(RetryRevokeJobResponseSchema, { job: jobToProto(job) });
     },
 
@@ -100,11 +102,12 @@ export function createJobCommandHandlers(
           if (isTerminalJobStatus(locked.status)) {
             throw failedPrecondition(`revoke job ${id} is already ${locked.status}`, jobDetail(locked));
           }
-          return cancelLockedJob(trx, id, now());
+          const cancelled = await cancelLockedJob(trx, id, now());
+          await publisher.enqueueJobEvent(trx, cancelled, "cancelled");
+          return cancelled;
         }),
       );
       logger.info({ jobId: id, cancelled: job.cancelled }, "revoke job cancelled");
-      await publisher.publishJobEvent(job, "cancelled");
       return create(CancelRevokeJobResponseSchema, { job: jobToProto(job) });
     },
   };

@@ -17,7 +17,7 @@ import {
   type LeasesService,
 } from "@warden/proto/leases/v1";
 import type { GatewayDeps } from "../gateway-deps.js";
-import { createLeaseEventPublisher } from "../lease-events.js";
+import { createLeaseEventWriter } from "../lease-events.js";
 import {
   endLiveLease,
   expireLapsedHolderLease,
@@ -58,7 +58,7 @@ const leasePlace = (row: { org_id: string; project_id: string }) => ({
 export function createLeasesService(deps: GatewayDeps): ServiceImpl<typeof LeasesService> {
   const { db, cursors, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const publish = createLeaseEventPublisher(deps);
+  const writeEvents = createLeaseEventWriter(deps);
 
   async function visibleLease(principal: Principal, id: string): Promise<LeaseRow> {
     return visibleOrNotFound(principal, "lease", id, await findLease(db, id), leasePlace);
@@ -70,7 +70,11 @@ export function createLeasesService(deps: GatewayDeps): ServiceImpl<typeof Lease
     const id = parseId("lease_id", rawId, "lease");
     await visibleLease(principal, id);
     const at = now();
-    const ended = await endLiveLease(db, id, status, at);
+    const ended = await db.transaction().execute(async (trx) => {
+      const row = await endLiveLease(trx, id, status, at);
+      if (row) await writeEvents(trx, [row], status, at);
+      return row;
+    });
     if (!ended) {
       const current = leaseToProto(await visibleLease(principal, id), at);
       throw failedPrecondition(`lease ${id} is ${LeaseStatus[current.status]}, not ACTIVE`, [
@@ -78,7 +82,6 @@ export function createLeasesService(deps: GatewayDeps): ServiceImpl<typeof Lease
       ]);
     }
     logger.info({ leaseId: id, accountId: ended.account_id, orgId: ended.org_id, status }, "lease ended");
-    await publish(ended, status, at);
     return leaseToProto(ended, at);
   }
 
@@ -107,6 +110,7 @@ export function createLeasesService(deps: GatewayDeps): ServiceImpl<typeof Lease
             `connected account ${accountId} is ${account.status.toUpperCase()}; only an ACTIVE account can be checked out`,
           );
         const expired = await expireLapsedHolderLease(trx, accountId, holder, at);
+        await writeEvents(trx, expired, "expired", at);
         for (let attempt = 0; attempt < CHECKOUT_ATTEMPTS; attempt++) {
           const lease = await insertActiveLease(trx, {
             id: newId("lease"),
@@ -121,20 +125,21 @@ export function createLeasesService(deps: GatewayDeps): ServiceImpl<typeof Lease
             expires_at: new Date(at.getTime() + ttlMs),
             ended_at: null,
           });
-          if (lease) return { created: true as const, lease, expired };
+          if (lease) {
+            await writeEvents(trx, [lease], "checked_out", at);
+            return { created: true as const, lease, expired };
+          }
           const active = await findActiveHolderLease(trx, accountId, holder);
           if (active) return { created: false as const, lease: active, expired };
         }
         throw unavailable("the holder's lease changed concurrently; retry the checkout");
       });
-      for (const lapsed of outcome.expired) await publish(lapsed, "expired", at);
       if (!outcome.created)
         throw alreadyExists(`holder already has active lease ${outcome.lease.id} on account ${accountId}`, [
           { desc: LeaseSchema, value: leaseToProto(outcome.lease, at) },
         ]);
       const { lease } = outcome;
       logger.info({ leaseId: lease.id, accountId, orgId: lease.org_id }, "account checked out");
-      await publish(lease, "checked_out", at);
       return create(CheckoutAccountResponseSchema, { lease: leaseToProto(lease, at), leaseToken: token });
     },
 

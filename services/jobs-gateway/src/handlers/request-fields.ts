@@ -4,8 +4,23 @@ import { invalidArgument } from "@warden/errors";
 // Field checks shared by the gateway's handlers. Every failure names the
 // field, so a caller knows exactly what to fix.
 
-/** A required, trimmed text field of at most max characters. */
+// C0 controls (NUL included: PostgreSQL text cannot hold 0x00), DEL and C1
+// controls. Names, ids and labels are one line of visible text; tokens and
+// client secrets are printable ASCII in every OAuth provider's grammar (RFC
+// 6749 VSCHAR), so no field Warden takes has a use for any of these.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Throws INVALID_ARGUMENT naming the field if value holds a control character (the value is never echoed). */
+export function rejectControlCharacters(field: string, value: string): void {
+  if (CONTROL_CHARACTERS.test(value)) throw invalidArgument(field, "must not contain control characters");
+}
+
+/** A required, trimmed text field of at most max characters, without control characters. */
 export function requiredText(field: string, value: string, max: number): string {
+  // Checked before trimming: a trailing newline is a control character too,
+  // not whitespace to forgive.
+  rejectControlCharacters(field, value);
   const trimmed = value.trim();
   if (!trimmed) throw invalidArgument(field, "is required");
   if (trimmed.length > max) throw invalidArgument(field, `must be at most ${max} characters`);
@@ -17,10 +32,11 @@ export function optionalText(field: string, value: string, max: number): string 
   return value.trim() ? requiredText(field, value, max) : null;
 }
 
-/** A secret (token, client secret): required, bounded, never trimmed or echoed. */
+/** A secret (token, client secret): required, bounded, without control characters, never trimmed or echoed. */
 export function requiredSecret(field: string, value: string, max = 8192): string {
   if (!value) throw invalidArgument(field, "is required");
   if (value.length > max) throw invalidArgument(field, `must be at most ${max} characters`);
+  rejectControlCharacters(field, value);
   return value;
 }
 

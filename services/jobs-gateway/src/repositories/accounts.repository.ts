@@ -1,5 +1,11 @@
 import type { AccountStatusColumn, ConnectedAccountRow, Database, NewConnectedAccountRow } from "@warden/db";
-import { sql, type Kysely, type Transaction } from "kysely";
+import {
+  sql,
+  type Kysely,
+  type OnConflictBuilder,
+  type OnConflictUpdateBuilder,
+  type Transaction,
+} from "kysely";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -36,27 +42,53 @@ export async function upsertAccounts(
   const results = await db
     .insertInto("connected_accounts")
     .values(rows)
-    .onConflict((oc) =>
-      oc
-        .columns(["auth_config_id", "external_user_id"])
-        .where("deleted_at", "is", null)
-        .doUpdateSet((eb) => ({
-          access_token_ciphertext: eb.ref("excluded.access_token_ciphertext"),
-          refresh_token_ciphertext: eb.ref("excluded.refresh_token_ciphertext"),
-          token_key_id: eb.ref("excluded.token_key_id"),
-          expires_at: eb.ref("excluded.expires_at"),
-          status: "active",
-          status_reason: null,
-          status_changed_at: eb.ref("excluded.status_changed_at"),
-          updated_at: eb.ref("excluded.updated_at"),
-          token_version: sql<number>`connected_accounts.token_version + 1`,
-        })),
-    )
+    .onConflict(refreshLiveAccount)
     // xmax = 0 only for freshly inserted rows: tells created from updated.
     .returning(sql<boolean>`(xmax = 0)`.as("inserted"))
     .execute();
   const created = results.filter((r) => r.inserted).length;
   return { created, updated: results.length - created };
+}
+
+/**
+ * Creates one account, or reconnects the live account of the same external
+ * user (new tokens, ACTIVE, no status reason, token_version bumped so any
+ * cached refresh failure is stale). Returns the row and whether it was created.
+ */
+export async function upsertAccount(
+  db: Db,
+  row: NewConnectedAccountRow,
+): Promise<{ account: ConnectedAccountRow; created: boolean }> {
+  const { inserted, ...account } = await db
+    .insertInto("connected_accounts")
+    .values(row)
+    .onConflict(refreshLiveAccount)
+    .returningAll()
+    .returning(sql<boolean>`(xmax = 0)`.as("inserted"))
+    .executeTakeFirstOrThrow();
+  return { account, created: inserted };
+}
+
+// A live account for the same (auth config, external user) takes the new tokens and is ACTIVE again.
+function refreshLiveAccount(
+  oc: OnConflictBuilder<Database, "connected_accounts">,
+): OnConflictUpdateBuilder<Database, "connected_accounts"> {
+  return oc
+    .columns(["auth_config_id", "external_user_id"])
+    .where("deleted_at", "is", null)
+    .doUpdateSet((eb) => ({
+      access_token_ciphertext: eb.ref("excluded.access_token_ciphertext"),
+      refresh_token_ciphertext: eb.ref("excluded.refresh_token_ciphertext"),
+      token_key_id: eb.ref("excluded.token_key_id"),
+      expires_at: eb.ref("excluded.expires_at"),
+      status: "active",
+      status_reason: null,
+      status_changed_at: eb.ref("excluded.status_changed_at"),
+      updated_at: eb.ref("excluded.updated_at"),
+      // New tokens are a new grant: nothing of it was revoked upstream yet.
+      revoked_upstream_at: null,
+      token_version: sql<number>`connected_accounts.token_version + 1`,
+    }));
 }
 
 export interface AccountListFilter {

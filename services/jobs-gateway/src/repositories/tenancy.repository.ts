@@ -1,5 +1,5 @@
-import type { Database, OrgRow, ProjectRow } from "@warden/db";
-import type { Kysely, Transaction } from "kysely";
+import type { ApiKeyRow, Database, OrgRow, ProjectRow } from "@warden/db";
+import { sql, type Kysely, type Transaction } from "kysely";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -68,7 +68,14 @@ export async function softDeleteProject(
 /** Inserts an API key row (hash only). */
 export async function insertApiKey(
   db: Db,
-  key: { id: string; org_id: string; project_id: string | null; scopes: string[]; key_hash: string },
+  key: {
+    id: string;
+    org_id: string;
+    project_id: string | null;
+    scopes: string[];
+    key_hash: string;
+    expires_at?: Date | null;
+  },
 ): Promise<void> {
   await db.insertInto("api_keys").values(key).execute();
 }
@@ -82,4 +89,42 @@ export async function revokeApiKey(db: Db, id: string, now: Date): Promise<boole
     .where("revoked_at", "is", null)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/** An API key as listed: every column but the hash. */
+export type ListedApiKeyRow = Omit<ApiKeyRow, "key_hash">;
+
+/**
+ * One keyset page of API keys, newest first, of one org or (orgId undefined)
+ * every org, strictly after `after` = [created_at ISO, id]. Never selects key_hash.
+ */
+export async function listApiKeys(
+  db: Db,
+  filter: { orgId: string | undefined; after: string[] | undefined; limit: number },
+): Promise<(ListedApiKeyRow & { created_us: string })[]> {
+  let query = db
+    .selectFrom("api_keys")
+    .select([
+      "id",
+      "org_id",
+      "project_id",
+      "scopes",
+      "created_at",
+      "revoked_at",
+      "expires_at",
+      "last_used_at",
+    ]);
+  if (filter.orgId) query = query.where("org_id", "=", filter.orgId);
+  if (filter.after) {
+    const [createdUs, id] = filter.after as [string, string];
+    query = query.where(
+      sql<boolean>`(created_at, id) < (timestamptz 'epoch' + ${createdUs}::bigint * interval '1 microsecond', ${id})`,
+    );
+  }
+  return query
+    .select(sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as("created_us"))
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(filter.limit)
+    .execute();
 }

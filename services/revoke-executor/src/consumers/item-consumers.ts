@@ -21,6 +21,8 @@ export interface ItemConsumersOptions {
   handle: (item: RevokeWorkItem, deliveryCount: number, jobSignal: AbortSignal) => Promise<WorkOutcome>;
   /** Deliveries of one job handled at once in this process. */
   perJobConcurrency: number;
+  /** Messages pulled ahead of the handlers per job (see ExecutorSettings.itemPullBatch). */
+  pullBatch: number;
   /** How often the set of active jobs is re-read. */
   refreshMs: number;
   /** How often leftover consumers of finished jobs are looked for. */
@@ -60,7 +62,10 @@ export function startItemConsumers(options: ItemConsumersOptions): ItemConsumers
       signal: abort.signal,
       logger,
       concurrency: options.perJobConcurrency,
-      batch: { expiresMs: 5_000 },
+      batch: { expiresMs: 5_000, maxMessages: options.pullBatch },
+      // Every delivery this process holds has a handler, which keeps it alive with working()
+      // while it waits for a provider slot: none is redelivered to another executor meanwhile.
+      pullOnlyFreeSlots: true,
       restartDelay: { initialMs: 250, maxMs: 5_000 },
       ensureConsumer: () => options.ensureJobConsumer(jobId),
       handler: (delivery) => options.handle(delivery.message, delivery.deliveryCount, abort.signal),

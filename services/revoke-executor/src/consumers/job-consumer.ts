@@ -1,4 +1,4 @@
-import { ensureWorkConsumer, type BusNames } from "@warden/bus";
+import { ensureWorkConsumer, jobIdOfItemsConsumer, jobItemsConsumerName, type BusNames } from "@warden/bus";
 import type { Database } from "@warden/db";
 import type { Kysely } from "kysely";
 import type { JetStreamManager } from "nats";
@@ -11,17 +11,11 @@ export interface JobConsumerSettings {
 }
 
 const CONSUMER_NOT_FOUND = 10014;
-const PREFIX = "ITEMS_";
-
-/** The durable consumer of one job's items (job ids are safe consumer-name characters). */
-export function jobConsumerName(jobId: string): string {
-  return `${PREFIX}${jobId}`;
-}
+/** The durable consumer of one job's items. */
+export const jobConsumerName = jobItemsConsumerName;
 
 /** The job id of a per-job consumer name, or undefined for any other consumer. */
-export function jobIdOfConsumer(name: string): string | undefined {
-  return name.startsWith(PREFIX) ? name.slice(PREFIX.length) : undefined;
-}
+export const jobIdOfConsumer = jobIdOfItemsConsumer;
 
 /**
  * Creates (idempotently, from any replica) the durable pull consumer that

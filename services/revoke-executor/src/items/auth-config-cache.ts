@@ -1,15 +1,29 @@
 import { clientSecretAssociatedData, type Keyring } from "@warden/crypto";
-import type { Database } from "@warden/db";
-import type { OAuthClientCredentials } from "@warden/oauth";
+import type { Database, ResponseStyleColumn } from "@warden/db";
+import { effectiveRevokeMethod, type OAuthClientCredentials, type RevokeMethod } from "@warden/oauth";
+import { findProvider } from "@warden/providers";
 import type { Kysely } from "kysely";
-import { findRevokeAuthConfig } from "../repositories/auth-configs.repository.js";
+import { findRevokeAuthConfig, type RevokeAuthConfigRow } from "../repositories/auth-configs.repository.js";
 
 /** How an auth config's accounts are revoked, with the client secret opened (memory only, never logged). */
 export interface RevokeClient {
   authConfigId: string;
   revokeUrl: string | null;
+  /** The dialect revocation speaks: the auth config's revoke_method, or RFC 7009 iff it has a revoke_url. */
+  revokeMethod: RevokeMethod;
+  /** Set when the provider is never called: why items are SKIPPED, naming the provider. */
+  skip: { code: string; message: string } | null;
   credentials: OAuthClientCredentials;
-  responseStyle: "rfc6749" | "slack";
+  responseStyle: ResponseStyleColumn;
+}
+
+/** Why an auth config's items are SKIPPED without a provider call, or null when the provider is called. */
+function skipReason(row: RevokeAuthConfigRow): RevokeClient["skip"] {
+  if (effectiveRevokeMethod(row.revoke_method, row.revoke_url) !== "none") return null;
+  const who = (row.provider ? findProvider(row.provider)?.name : undefined) ?? `auth config ${row.id}`;
+  return row.revoke_method === "none"
+    ? { code: "revoke_unsupported", message: `${who} cannot revoke a single token; tokens wiped locally` }
+    : { code: "no_revoke_url", message: `${who} has no revoke_url; tokens wiped locally` };
 }
 
 /** Per-process cache of revoke clients. */
@@ -42,6 +56,8 @@ export function createAuthConfigCache(options: {
     return {
       authConfigId: row.id,
       revokeUrl: row.revoke_url,
+      revokeMethod: effectiveRevokeMethod(row.revoke_method, row.revoke_url),
+      skip: skipReason(row),
       credentials: { clientId: row.client_id, clientSecret, method: row.client_auth },
       responseStyle: row.response_style,
     };

@@ -2,7 +2,7 @@ import { SpanKind } from "@opentelemetry/api";
 import type { WorkOutcome } from "@warden/bus";
 import { openAccountToken, type Keyring } from "@warden/crypto";
 import type { Logger } from "@warden/logger";
-import { revokeToken, type RevokeAgents, type RevokeOutcome } from "@warden/oauth";
+import { revokeWithMethod, type RevokeAgents, type RevokeOutcome } from "@warden/oauth";
 import type { RevokeWorkItem } from "@warden/proto/work/v1";
 import { withSpan } from "@warden/telemetry";
 import type { FairScheduler } from "../fair-scheduler.js";
@@ -11,6 +11,7 @@ import type { LedgerWriter } from "../ledger/ledger-writer.js";
 import type { ItemContext, ItemKey } from "../repositories/item-context.repository.js";
 import type { ItemOutcome, ProviderOutcome, RevokeMetrics } from "../revoke-metrics.js";
 import type { AuthConfigCache, RevokeClient } from "./auth-config-cache.js";
+import type { PendingRecheck } from "./pending-recheck.js";
 import { retryDelayMs } from "./retry-delay.js";
 
 /** Tunables of per-item work. */
@@ -25,6 +26,8 @@ export interface ProcessItemDeps {
   loadContext: (key: ItemKey) => Promise<ItemContext | undefined>;
   /** True while the job is planning or running (from a recent read); asked right before the provider call. */
   isJobLive: (jobId: string) => boolean | Promise<boolean>;
+  /** True while the item is still pending in its run, read from the ledger; asked right before the provider call. */
+  isStillPending: PendingRecheck;
   authConfigs: AuthConfigCache;
   keyring: Keyring;
   scheduler: FairScheduler;
@@ -41,7 +44,9 @@ const ACK: WorkOutcome = { kind: "ack" };
 
 /**
  * Handles one delivery of a work item: skips it (ack) unless it is still
- * pending in this run of a live job; otherwise revokes at the provider and
+ * pending in this run of a live job, both when it arrives and again once it
+ * holds a provider slot (so an item settled meanwhile never reaches the
+ * provider a second time); otherwise revokes at the provider and
  * resolves only after the outcome is committed to the ledger, with `ack` for a
  * final status and `nak` with the back-off delay for a retry.
  */
@@ -62,7 +67,7 @@ async function processItemInSpan(deps: ProcessItemDeps, item: RevokeWorkItem): P
 
   const decided = await decide(deps, context);
   if (decided === "handed_back") return { kind: "nak" };
-  if (decided === "job_stopped") return ACK;
+  if (decided === "job_stopped" || decided === "already_settled") return ACK;
   const outcome = decided.outcome;
   const changed = await withSpan("revoke.ledger_write", {}, () => deps.ledger.write(outcome));
   // Counted once the write committed and changed the item, so the counts add up to the ledger's.
@@ -71,7 +76,8 @@ async function processItemInSpan(deps: ProcessItemDeps, item: RevokeWorkItem): P
   return ACK;
 }
 
-type Decision = { outcome: LedgerOutcome; delayMs?: number } | "handed_back" | "job_stopped";
+type Decision =
+  { outcome: LedgerOutcome; delayMs?: number } | "handed_back" | "job_stopped" | "already_settled";
 
 async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Decision> {
   const attempts = context.attempts + 1;
@@ -101,8 +107,14 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
     return final("skipped", "no_tokens", "the account holds no tokens any more", false);
   }
   const client = await deps.authConfigs.get(context.authConfigId);
-  if (client === undefined || client.revokeUrl === null) {
-    return final("skipped", "no_revoke_url", "the auth config has no revoke_url; tokens wiped locally", true);
+  if (client === undefined) {
+    return final("skipped", "no_revoke_url", "the auth config is gone; tokens wiped locally", true);
+  }
+  const method = client.revokeMethod;
+  if (client.skip !== null || method === "none" || client.revokeUrl === null) {
+    // Nothing upstream can revoke one token (Microsoft, Atlassian …, or no revoke_url): wipe ours, say whose.
+    const skip = client.skip ?? { code: "no_revoke_url", message: "the auth config has no revoke_url" };
+    return final("skipped", skip.code, skip.message, true);
   }
 
   let token: string;
@@ -130,6 +142,11 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
     // so it costs no round trip while the slot is held.
     const live = deps.isJobLive(context.jobId);
     if (!(typeof live === "boolean" ? live : await live)) return "job_stopped";
+    // The ledger read above may be seconds old by now (see pending-recheck.ts).
+    if (
+      !(await deps.isStillPending({ jobId: context.jobId, accountId: context.accountId, run: context.run }))
+    )
+      return "already_settled";
     const metrics = deps.metrics.forAuthConfig(context.authConfigId);
     const revokeUrl = client.revokeUrl;
     const startedAt = metrics.providerCallStarted();
@@ -139,7 +156,7 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
         "revoke.provider_call",
         { kind: SpanKind.CLIENT, attributes: { "warden.auth_config_id": context.authConfigId } },
         async (span) => {
-          const answered = await revokeToken({
+          const answered = await revokeWithMethod(method, {
             revokeUrl,
             token,
             tokenTypeHint: context.tokenKind === "refresh" ? "refresh_token" : "access_token",

@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import type { Database } from "@warden/db";
+import type { OutboxEvent } from "@warden/outbox";
 import type { Kysely } from "kysely";
 import { createBatchGate } from "../batching/batch-gate.js";
 import type { LedgerOutcome } from "./ledger-outcome.js";
@@ -15,7 +16,9 @@ export interface LedgerWriterOptions {
   concurrency: number;
   /** How long a batch keeps retrying while PostgreSQL is unreachable before its items are handed back. */
   retryForMs: number;
-  /** Runs after each commit (events); must not throw. */
+  /** The outbox events a batch reports, written in its transaction. */
+  eventsOf?: (batch: WrittenBatch) => OutboxEvent[];
+  /** Runs after each commit; must not throw. */
   afterCommit: (batch: WrittenBatch) => void;
   onRetry?: (error: unknown, attempt: number) => void;
 }
@@ -68,7 +71,7 @@ async function commitWithRetry(
   const deadline = Date.now() + options.retryForMs;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await writeOutcomes(options.db, outcomes);
+      return await writeOutcomes(options.db, outcomes, options.eventsOf);
     } catch (error) {
       if (!isTransientDbError(error) || Date.now() >= deadline) throw error;
       options.onRetry?.(error, attempt);

@@ -1,10 +1,11 @@
 import type { Database, LeaseRow, RevokeJobRow } from "@warden/db";
 import type { RevokedAccount } from "@warden/events";
+import { enqueueEvents, type OutboxEvent } from "@warden/outbox";
 import { sql, type Kysely } from "kysely";
 import { indexPlanSettings } from "../repositories/index-plan-settings.js";
 import type { LedgerOutcome } from "./ledger-outcome.js";
 
-/** What one committed ledger batch changed; events are published from this after the commit. */
+/** What one ledger batch changed; its events are built from this inside the same transaction. */
 export interface WrittenBatch {
   /** Per outcome, in order: true if the transaction changed the item (so counters moved). */
   changed: boolean[];
@@ -35,9 +36,14 @@ interface BatchResult {
  * statuses only onto items still `pending` in the same run (so an item gets
  * exactly one final status however often it is delivered), wipes and lease
  * revocations for the items that changed, job counters moved by exactly the
- * rows changed, and completion of running jobs left with nothing pending.
+ * rows changed, completion of running jobs left with nothing pending, and
+ * the outbox events `eventsOf` builds from what changed.
  */
-export async function writeOutcomes(db: Kysely<Database>, outcomes: LedgerOutcome[]): Promise<WrittenBatch> {
+export async function writeOutcomes(
+  db: Kysely<Database>,
+  outcomes: LedgerOutcome[],
+  eventsOf: (batch: WrittenBatch) => OutboxEvent[] = () => [],
+): Promise<WrittenBatch> {
   // A redelivered item can land in the same batch twice; only its first outcome is written,
   // or one changed row would be counted twice.
   const seen = new Set<string>();
@@ -131,7 +137,10 @@ export async function writeOutcomes(db: Kysely<Database>, outcomes: LedgerOutcom
       (select coalesce(json_agg(w), '[]') from wiped as w) as wiped,
       (select coalesce(json_agg(l), '[]') from revoked_leases as l) as leases,
       (select coalesce(json_agg(m), '[]') from moved_jobs as m) as jobs`.execute(trx);
-    return toWrittenBatch(outcomes, firsts, result.rows[0]!);
+    const batch = toWrittenBatch(outcomes, firsts, result.rows[0]!);
+    // The events this batch reports commit with it (one multi-row insert), or not at all.
+    await enqueueEvents(trx, eventsOf(batch));
+    return batch;
   });
 }
 

@@ -80,7 +80,7 @@ async function planInSpan(deps: PlannerDeps, plan: RevokePlan): Promise<WorkOutc
     }
   }
 
-  const { job: finished, completedNow } = await finishPlanning(db, job.id, plan.run);
+  const { job: finished, completedNow } = await finishPlanning(db, deps.names, job.id, plan.run);
   logger.info(
     {
       jobId: job.id,
@@ -93,7 +93,7 @@ async function planInSpan(deps: PlannerDeps, plan: RevokePlan): Promise<WorkOutc
     "planned revoke job",
   );
   if (finished !== undefined) {
-    if (completedNow) await deps.events.completed(finished);
+    if (completedNow) deps.events.finished(finished);
     else deps.events.progress(finished);
   }
   return { kind: "ack" };

@@ -11,6 +11,8 @@ export type RevokeAuthConfigRow = Pick<
   | "client_secret_key_id"
   | "client_auth"
   | "response_style"
+  | "revoke_method"
+  | "provider"
 >;
 
 /** Reads one auth config, soft-deleted ones included (their accounts still need revoking). */
@@ -28,6 +30,8 @@ export async function findRevokeAuthConfig(
       "client_secret_key_id",
       "client_auth",
       "response_style",
+      "revoke_method",
+      "provider",
     ])
     .where("id", "=", id)
     .executeTakeFirst();

@@ -13,7 +13,11 @@ export interface ItemContext {
   force: boolean;
   /** Null when the account row is gone. */
   externalUserId: string | null;
-  /** The token to revoke, sealed: the refresh token if the account holds one, else the access token. */
+  /**
+   * The token to revoke, sealed: the access token first for dialects that
+   * present it as the credential (Slack, bearer, GitHub), else the refresh
+   * token if the account holds one (see tokenKindFor in @warden/oauth).
+   */
   tokenCiphertext: Buffer | null;
   tokenKind: "refresh" | "access";
   tokenKeyId: string | null;
@@ -48,12 +52,18 @@ export async function loadItemContexts(
            j.status as job_status, j.force,
            a.external_user_id, a.token_key_id,
            -- Only the token that will be revoked travels (and is decoded): half the bytes per item.
-           coalesce(a.refresh_token_ciphertext, a.access_token_ciphertext) as token_ciphertext,
-           a.refresh_token_ciphertext is not null as is_refresh
+           -- Which one depends on the dialect; this must agree with tokenKindFor in @warden/oauth.
+           case when ac.revoke_method in ('slack', 'bearer', 'github')
+                then coalesce(a.access_token_ciphertext, a.refresh_token_ciphertext)
+                else coalesce(a.refresh_token_ciphertext, a.access_token_ciphertext) end as token_ciphertext,
+           case when ac.revoke_method in ('slack', 'bearer', 'github')
+                then a.access_token_ciphertext is null and a.refresh_token_ciphertext is not null
+                else a.refresh_token_ciphertext is not null end as is_refresh
       from unnest(${keys.map((k) => k.jobId)}::text[], ${keys.map((k) => k.accountId)}::text[]) as k(job_id, account_id)
       join revoke_items i on i.job_id = k.job_id and i.account_id = k.account_id
       join revoke_jobs j on j.id = i.job_id
-      left join connected_accounts a on a.id = i.account_id`.execute(db);
+      left join connected_accounts a on a.id = i.account_id
+      left join auth_configs ac on ac.id = i.auth_config_id`.execute(db);
   const contexts = new Map<string, ItemContext>();
   for (const row of result.rows) {
     contexts.set(itemKeyString(row.job_id, row.account_id), {

@@ -1,4 +1,7 @@
+import type { BusNames } from "@warden/bus";
 import type { Database, RevokeJobRow, ScopeKindColumn } from "@warden/db";
+import { jobOutboxEvent } from "@warden/events";
+import { enqueueEvents } from "@warden/outbox";
 import { sql, type Kysely } from "kysely";
 import { indexPlanSettings } from "./index-plan-settings.js";
 
@@ -134,10 +137,11 @@ export async function advancePublishedCursor(
 /**
  * Ends planning: planning → running, then running → completed if nothing is
  * pending, in one transaction. Returns the job as it ends up, and whether this
- * call completed it (so exactly one caller publishes `completed`).
+ * call completed it (so exactly one caller writes `completed`, to the outbox in the same transaction).
  */
 export async function finishPlanning(
   db: Kysely<Database>,
+  names: BusNames,
   jobId: string,
   run: number,
 ): Promise<{ job: RevokeJobRow | undefined; completedNow: boolean }> {
@@ -148,7 +152,10 @@ export async function finishPlanning(
       update revoke_jobs set status = 'completed', finished_at = now(), updated_at = now()
        where id = ${jobId} and run = ${run} and status = 'running' and pending = 0
       returning *`.execute(trx);
-    if (completed.rows[0]) return { job: completed.rows[0], completedNow: true };
+    if (completed.rows[0]) {
+      await enqueueEvents(trx, [jobOutboxEvent(names, completed.rows[0], "completed")]);
+      return { job: completed.rows[0], completedNow: true };
+    }
     const job = await trx.selectFrom("revoke_jobs").selectAll().where("id", "=", jobId).executeTakeFirst();
     return { job, completedNow: false };
   });

@@ -1,6 +1,8 @@
 /** What a notification is about. */
 export type NotificationKind =
   | "reconnect_digest"
+  /** One account whose rotated refresh token died with a token-refresh process (status_reason rotation_lost). */
+  | "refresh_rotation_lost"
   | "job_completed_with_failures"
   | "lease_expired"
   | "auth_config_fault"

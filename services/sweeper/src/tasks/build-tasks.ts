@@ -1,5 +1,6 @@
 import { taskInterval, type SweeperConfig, type TaskName } from "../config.js";
 import type { SweeperTask } from "../scheduler/sweeper-task.js";
+import { createAuditRetentionTask } from "./audit-retention.js";
 import { createJobsRecoveryTask } from "./jobs-recovery.js";
 import { createLeasesExpiryTask } from "./leases-expiry.js";
 import { createLedgerRetentionTask } from "./ledger-retention.js";
@@ -31,6 +32,10 @@ export function buildAllTasks(deps: TaskDeps, config: SweeperConfig): Record<Tas
     }),
     "reconnect-digest": createReconnectDigestTask(deps, {
       intervalMs: taskInterval(config, "reconnect-digest"),
+    }),
+    "audit-retention": createAuditRetentionTask(deps, {
+      intervalMs: taskInterval(config, "audit-retention"),
+      retentionMs: config.WARDEN_AUDIT_RETENTION_MS,
     }),
   };
 }

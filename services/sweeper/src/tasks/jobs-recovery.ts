@@ -1,4 +1,4 @@
-import { publishEvent, publishWorkBatch } from "@warden/bus";
+import { jobItemsConsumerName, publishEvent, publishWorkBatch, resetStaleConsumer } from "@warden/bus";
 import type { RevokeJobRow } from "@warden/db";
 import { jobEventMsgId, jobEventOf } from "@warden/events";
 import { JobEventSchema } from "@warden/proto/events/v1";
@@ -10,16 +10,17 @@ import { BATCH_SIZE, type TaskDeps } from "./task-deps.js";
 
 export interface JobsRecoveryOptions {
   intervalMs: number;
-  /** A pending item untouched this long, with nothing of its job left in the stream, is republished. */
+  /** A running job with no progress this long is re-driven (see redriveStalledJobs). */
   itemTimeoutMs: number;
   /** A job still planning this long after its last update gets its plan republished. */
   planningTimeoutMs: number;
 }
 
 /**
- * jobs-recovery: finalises running jobs with nothing pending, republishes the
- * work of jobs whose items are stuck pending with nothing in flight, and
- * replans jobs stuck in planning (e.g. the gateway crashed before publishing).
+ * jobs-recovery: finalises running jobs with nothing pending, re-drives
+ * running jobs that stopped progressing from their ledger, and replans jobs
+ * stuck in planning (e.g. the gateway crashed before publishing, or NATS lost
+ * the plan).
  *
  * Msg ids: a republished item is `item:<job>:<run>:<account>:recover:<runId>`
  * and a plan `plan:<job>:<run>:recover:<runId>`. Reusing the original id
@@ -35,7 +36,7 @@ export function createJobsRecoveryTask(deps: TaskDeps, options: JobsRecoveryOpti
     intervalMs: options.intervalMs,
     async run(context) {
       const completed = await finaliseDrainedJobs(deps, context);
-      const republished = await republishStuckItems(deps, options, context);
+      const republished = await redriveStalledJobs(deps, options, context);
       const replanned = await replanStuckPlans(deps, options, context);
       return { completed, republished, replanned };
     },
@@ -72,82 +73,116 @@ export async function publishCompleted(deps: TaskDeps, job: RevokeJobRow): Promi
   );
 }
 
-async function republishStuckItems(
+/**
+ * Re-drives running jobs that made no progress for `itemTimeoutMs`, from the
+ * ledger: PostgreSQL says what is pending, JetStream only carries it.
+ *
+ * Progress is the job row's `updated_at`, which every ledger batch settling one
+ * of the job's items moves (and planning moves per batch), so a healthy job,
+ * however large, costs one row of this indexed read and nothing else.
+ *
+ * For a stalled job: a per-job consumer whose position lies past the stream's
+ * last sequence (a nats-server that lost unsynced messages restarts with its
+ * sequence reset) is deleted, so executors re-create it from the first stored
+ * message; and when the stream holds fewer of the job's messages than the
+ * ledger has pending items (messages lost), the pending items not touched
+ * within the timeout are republished. Items in back-off still have their
+ * nak'ed message stored, so a job that is only backing off republishes nothing.
+ * The job's `updated_at` is then touched, so the next re-drive of a job that
+ * stays stuck comes one timeout later and never rescans its ledger every tick.
+ */
+async function redriveStalledJobs(
   deps: TaskDeps,
   options: JobsRecoveryOptions,
   context: TaskRunContext,
 ): Promise<number> {
   const cutoff = new Date(context.now.getTime() - options.itemTimeoutMs);
-  const stuckJobs = await deps.db
-    .selectFrom("revoke_jobs as j")
-    .select(["j.id", "j.run"])
-    .where("j.status", "=", "running")
-    .where("j.pending", ">", 0)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom("revoke_items as i")
-          .select("i.account_id")
-          .whereRef("i.job_id", "=", "j.id")
-          .whereRef("i.run", "=", "j.run")
-          .where("i.status", "=", "pending")
-          .where(sql<Date>`coalesce(i.published_at, i.updated_at)`, "<", cutoff),
-      ),
-    )
+  const stalled = await deps.db
+    .selectFrom("revoke_jobs")
+    .select(["id", "run", "pending"])
+    .where("status", "=", "running")
+    .where("pending", ">", 0)
+    .where("updated_at", "<", cutoff)
+    .orderBy("updated_at")
+    .limit(BATCH_SIZE)
     .execute();
   let republished = 0;
-  for (const job of stuckJobs) {
+  for (const job of stalled) {
     context.signal.throwIfAborted();
-    // A message still in the work queue (waiting, in flight or backing off
-    // after a nak) means the executor has it: not stuck, only slow.
-    if ((await messagesInStream(deps, job.id)) > 0) continue;
-    let after = "";
-    for (;;) {
-      context.signal.throwIfAborted();
-      const items = await deps.db
-        .selectFrom("revoke_items")
-        .select(["account_id", "auth_config_id", "run"])
-        .where("job_id", "=", job.id)
-        .where("run", "=", job.run)
-        .where("status", "=", "pending")
-        .where(sql<Date>`coalesce(published_at, updated_at)`, "<", cutoff)
-        .where("account_id", ">", after)
-        .orderBy("account_id")
-        .limit(BATCH_SIZE)
-        .execute();
-      if (items.length === 0) break;
-      await publishWorkBatch(
-        deps.bus.nc,
-        items.map((item) => ({
-          subject: deps.names.subjects.revokeItem(job.id),
-          schema: RevokeWorkItemSchema,
-          message: {
-            jobId: job.id,
-            run: item.run,
-            accountId: item.account_id,
-            authConfigId: item.auth_config_id,
-          },
-          msgId: `item:${job.id}:${item.run}:${item.account_id}:recover:${context.runId}`,
-        })),
-      );
-      await deps.db
-        .updateTable("revoke_items")
-        .set({ published_at: sql`now()` })
-        .where("job_id", "=", job.id)
-        .where("run", "=", job.run)
-        .where("status", "=", "pending")
-        .where(
-          "account_id",
-          "in",
-          items.map((i) => i.account_id),
-        )
-        .execute();
-      republished += items.length;
-      after = items[items.length - 1]!.account_id;
-    }
-    context.logger.warn({ jobId: job.id, run: job.run }, "republished stuck revoke items");
+    const consumer = await resetStaleConsumer(
+      deps.bus.jsm,
+      deps.names.streams.revokeItems,
+      jobItemsConsumerName(job.id),
+    );
+    const stored = await messagesInStream(deps, job.id);
+    const sent = stored < job.pending ? await republishPendingItems(deps, job, cutoff, context) : 0;
+    republished += sent;
+    await deps.db
+      .updateTable("revoke_jobs")
+      .set({ updated_at: sql`now()` })
+      .where("id", "=", job.id)
+      .where("status", "=", "running")
+      .where("updated_at", "<", cutoff)
+      .execute();
+    context.logger.warn(
+      { jobId: job.id, run: job.run, pending: job.pending, stored, consumer, republished: sent },
+      "re-drove a stalled revoke job",
+    );
   }
   return republished;
+}
+
+async function republishPendingItems(
+  deps: TaskDeps,
+  job: { id: string; run: number },
+  cutoff: Date,
+  context: TaskRunContext,
+): Promise<number> {
+  let republished = 0;
+  let after = "";
+  for (;;) {
+    context.signal.throwIfAborted();
+    const items = await deps.db
+      .selectFrom("revoke_items")
+      .select(["account_id", "auth_config_id", "run"])
+      .where("job_id", "=", job.id)
+      .where("run", "=", job.run)
+      .where("status", "=", "pending")
+      .where(sql<Date>`coalesce(published_at, updated_at)`, "<", cutoff)
+      .where("account_id", ">", after)
+      .orderBy("account_id")
+      .limit(BATCH_SIZE)
+      .execute();
+    if (items.length === 0) return republished;
+    await publishWorkBatch(
+      deps.bus.nc,
+      items.map((item) => ({
+        subject: deps.names.subjects.revokeItem(job.id),
+        schema: RevokeWorkItemSchema,
+        message: {
+          jobId: job.id,
+          run: item.run,
+          accountId: item.account_id,
+          authConfigId: item.auth_config_id,
+        },
+        msgId: `item:${job.id}:${item.run}:${item.account_id}:recover:${context.runId}`,
+      })),
+    );
+    await deps.db
+      .updateTable("revoke_items")
+      .set({ published_at: sql`now()` })
+      .where("job_id", "=", job.id)
+      .where("run", "=", job.run)
+      .where("status", "=", "pending")
+      .where(
+        "account_id",
+        "in",
+        items.map((i) => i.account_id),
+      )
+      .execute();
+    republished += items.length;
+    after = items[items.length - 1]!.account_id;
+  }
 }
 
 async function messagesInStream(deps: TaskDeps, jobId: string): Promise<number> {
@@ -170,8 +205,18 @@ async function replanStuckPlans(
     .orderBy("updated_at")
     .limit(BATCH_SIZE)
     .execute();
+  if (jobs.length > 0) {
+    // A plan republished to a planner durable stuck past a reset stream sequence would never be delivered.
+    const planner = await resetStaleConsumer(
+      deps.bus.jsm,
+      deps.names.streams.revokePlan,
+      deps.names.consumers.revokePlanner,
+    );
+    if (planner === "reset") context.logger.warn("reset the planner consumer past the plan stream's end");
+  }
   for (const job of jobs) {
     context.signal.throwIfAborted();
+    await resetStaleConsumer(deps.bus.jsm, deps.names.streams.revokeItems, jobItemsConsumerName(job.id));
     await publishRevokePlan(deps.bus.js, deps.names, job, {
       msgIdSuffix: `recover:${context.runId}`,
       attempts: 3,

@@ -9,14 +9,19 @@ export interface ReconnectDigestOptions {
 
 const MAX_LISTED = 100;
 const TASK = "reconnect-digest";
+/** token-refresh's status_reason for a rotated refresh token that died with its process (DESIGN §8). */
+const ROTATION_LOST = "rotation_lost";
 
 /**
  * reconnect-digest: one notification per run listing the accounts whose
  * current NEEDS_RECONNECT episode no digest has reported yet, grouped by auth
- * config — never one per account. Each episode is claimed exactly once with
- * reconnect_notified_at in the same statement that reads it, so a status
- * change that commits late (or is stamped by a skewed clock) is still
- * reported by the next run instead of falling behind a time watermark.
+ * config — never one per account — except accounts that lost a rotated
+ * refresh token to a crash (`rotation_lost`): those are Warden's fault, not the
+ * user's, so each gets a notification of its own, with the reason. Each
+ * episode is claimed exactly once with reconnect_notified_at in the same
+ * statement that reads it, so a status change that commits late (or is
+ * stamped by a skewed clock) is still reported by the next run instead of
+ * falling behind a time watermark, and no account is reported twice.
  */
 export function createReconnectDigestTask(deps: TaskDeps, options: ReconnectDigestOptions): SweeperTask {
   return {
@@ -24,38 +29,50 @@ export function createReconnectDigestTask(deps: TaskDeps, options: ReconnectDige
     intervalMs: options.intervalMs,
     async run(context) {
       context.signal.throwIfAborted();
-      const { rows: groups } = await sql<DigestGroup>`
+      const { rows } = await sql<ClaimedRow>`
         with claimed as (
           update connected_accounts
              set reconnect_notified_at = greatest(now(), status_changed_at)
            where status = 'needs_reconnect'
              and deleted_at is null
              and (reconnect_notified_at is null or reconnect_notified_at < status_changed_at)
-          returning id, org_id, project_id, auth_config_id
+          returning id, org_id, project_id, auth_config_id, status_reason, status_changed_at
         )
-        select org_id, project_id, auth_config_id, count(*)::int as count,
+        select false as rotation_lost, org_id, project_id, auth_config_id, count(*)::int as count,
                (array_agg(id order by id))[1:${sql.lit(MAX_LISTED)}] as account_ids,
-               now() as claimed_at
+               null::timestamptz as status_changed_at, now() as claimed_at
           from claimed
+         where status_reason is distinct from ${ROTATION_LOST}
          group by org_id, project_id, auth_config_id
+        union all
+        select true, org_id, project_id, auth_config_id, 1, array[id],
+               status_changed_at, now()
+          from claimed
+         where status_reason = ${ROTATION_LOST}
          order by auth_config_id`.execute(deps.db);
+      const groups = rows.filter((row) => !row.rotation_lost);
+      const lost = rows.filter((row) => row.rotation_lost);
       const total = groups.reduce((sum, g) => sum + g.count, 0);
       if (total > 0) deps.notifications.dispatch(digestNotification(groups, total, groups[0]!.claimed_at));
-      return { accounts: total, authConfigs: groups.length };
+      for (const row of lost) deps.notifications.dispatch(rotationLostNotification(row));
+      return { accounts: total + lost.length, authConfigs: new Set(rows.map((r) => r.auth_config_id)).size };
     },
   };
 }
 
-interface DigestGroup {
+interface ClaimedRow {
+  rotation_lost: boolean;
   org_id: string;
   project_id: string;
   auth_config_id: string;
   count: number;
   account_ids: string[];
+  /** Set on rotation_lost rows: when the account entered this episode. */
+  status_changed_at: Date | null;
   claimed_at: Date;
 }
 
-function digestNotification(groups: DigestGroup[], total: number, claimedAt: Date): Notification {
+function digestNotification(groups: ClaimedRow[], total: number, claimedAt: Date): Notification {
   const lines = groups.map((g) => `• auth config ${g.auth_config_id} (project ${g.project_id}): ${g.count}`);
   return {
     // The claim's transaction time and its first account identify one digest.
@@ -68,6 +85,29 @@ function digestNotification(groups: DigestGroup[], total: number, claimedAt: Dat
       accounts: total,
       auth_configs: groups.map((g) => `${g.auth_config_id}:${g.count}`),
       account_ids: groups.flatMap((g) => g.account_ids).slice(0, MAX_LISTED),
+    },
+  };
+}
+
+function rotationLostNotification(row: ClaimedRow): Notification {
+  const accountId = row.account_ids[0]!;
+  const since = row.status_changed_at ?? row.claimed_at;
+  return {
+    // One episode of one account: a repeat of this claim (there is none) would dedupe at the receiver.
+    idempotencyKey: `rotation-lost:${accountId}:${since.getTime()}`,
+    kind: "refresh_rotation_lost",
+    title: `Connected account ${accountId} needs a reconnect: its refreshed token was lost`,
+    text:
+      `A token-refresh process died after the provider rotated this account's refresh token and before ` +
+      `storing the new one, so the provider refused the old token. The user must reconnect ` +
+      `(auth config ${row.auth_config_id}, project ${row.project_id}).`,
+    occurredAt: since,
+    metadata: {
+      account_id: accountId,
+      auth_config_id: row.auth_config_id,
+      org_id: row.org_id,
+      project_id: row.project_id,
+      status_reason: ROTATION_LOST,
     },
   };
 }

@@ -394,6 +394,49 @@ describe("reconnect-digest", () => {
     expect(dispatcher.sent).toHaveLength(1);
   });
 
+  it("reports each rotation_lost account once, in a notification of its own naming the reason, apart from the digest", async () => {
+    const db = infra.database.db;
+    const tenant = await seedTenant(db);
+    const task = createReconnectDigestTask(deps, { intervalMs: HOUR });
+    await task.run(runContext(infra, "6"));
+    dispatcher.sent.length = 0;
+    const lost = [
+      await seedAccount(db, tenant, { status: "needs_reconnect" }),
+      await seedAccount(db, tenant, { status: "needs_reconnect" }),
+    ];
+    const revokedByUser = await seedAccount(db, tenant, { status: "needs_reconnect" });
+    await db
+      .updateTable("connected_accounts")
+      .set({ status_reason: "rotation_lost" })
+      .where("id", "in", lost)
+      .execute();
+    await db
+      .updateTable("connected_accounts")
+      .set({ status_reason: "invalid_grant" })
+      .where("id", "=", revokedByUser)
+      .execute();
+    expect(await task.run(runContext(infra, "7"))).toEqual({ accounts: 3, authConfigs: 1 });
+    const byKind = (kind: string) => dispatcher.sent.filter((n) => n.kind === kind);
+    expect(byKind("reconnect_digest")).toHaveLength(1);
+    expect(byKind("reconnect_digest")[0]!.metadata).toMatchObject({
+      accounts: 1,
+      account_ids: [revokedByUser],
+    });
+    const perAccount = byKind("refresh_rotation_lost");
+    expect(perAccount.map((n) => n.metadata.account_id).sort()).toEqual([...lost].sort());
+    for (const notification of perAccount) {
+      expect(notification.metadata).toMatchObject({
+        status_reason: "rotation_lost",
+        auth_config_id: tenant.authConfigId,
+      });
+      expect(notification.idempotencyKey).toMatch(/^rotation-lost:ca_\w+:\d+$/);
+    }
+    expect(dispatcher.sent).toHaveLength(3);
+    // Claimed once: the next runs report nothing again.
+    expect(await task.run(runContext(infra, "8"))).toEqual({ accounts: 0, authConfigs: 0 });
+    expect(dispatcher.sent).toHaveLength(3);
+  });
+
   it("reports an account again when it needs a reconnect again after being reconnected", async () => {
     const db = infra.database.db;
     const tenant = await seedTenant(db);

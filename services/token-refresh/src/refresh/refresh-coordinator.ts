@@ -1,20 +1,19 @@
-import type { Database } from "@warden/db";
 import { notFound, unavailable } from "@warden/errors";
 import type { Redis } from "@warden/redis";
-import { sql, type Kysely } from "kysely";
+import { sql } from "kysely";
 import { findTokenAccount, type TokenAccount } from "../repositories/token-accounts.repository.js";
 import { cacheAccountFailure, cacheAppFailure, readCachedFailures } from "./cached-failures.js";
 import { refreshAsLeader, type LeaderDeps, type LeaderOutcome } from "./refresh-as-leader.js";
-import { refreshFailureError, tokenFailure, unusableAccountError } from "./refresh-errors.js";
+import { refreshFailureError, tokenFailure, unusableAccountError, verdictOf } from "./refresh-errors.js";
 import type { RefreshEvents } from "./refresh-events.js";
 import { createFlightSlots } from "./flight-slots.js";
+import { createLeaderDrain } from "./leader-drain.js";
 import { withSpan } from "@warden/telemetry";
 import { createRedisOutageClock } from "./redis-outage-clock.js";
 import { keepRefreshLockAlive, type RedisRefreshLock } from "./redis-refresh-lock.js";
 
 /** Everything the coordinator needs; built once per process. */
 export interface RefreshCoordinatorDeps extends LeaderDeps {
-  db: Kysely<Database>;
   redis: Redis;
   lock: RedisRefreshLock;
   events: RefreshEvents;
@@ -52,6 +51,12 @@ export interface RefreshCoordinator {
   refresh(seen: TokenAccount): Promise<RefreshResult>;
   /** Refreshes this process is running or waiting for. */
   inFlight(): number;
+  /**
+   * For shutdown: refuses new provider calls (UNAVAILABLE, so callers retry
+   * elsewhere) and resolves once every provider call in flight has had its
+   * answer written, or after `timeoutMs`; resolves with how many had not.
+   */
+  drain(timeoutMs: number): Promise<number>;
 }
 
 type CoordinatorOutcome = LeaderOutcome | { kind: "settled"; account: TokenAccount };
@@ -73,13 +78,16 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
   const flights = new Map<string, Promise<RefreshResult>>();
   const advisorySlots = createFlightSlots(deps.advisoryConcurrency);
   const outage = createRedisOutageClock(redis, deps.providerTimeoutMs);
+  const leaders = createLeaderDrain();
 
   // One span per coalesced flight: its lock wait and provider call are children.
-  function run(seen: TokenAccount): Promise<RefreshResult> {
-    return withSpan("token.refresh", { attributes: { "warden.account_id": seen.id } }, () => runInSpan(seen));
+  function run(seen: TokenAccount, startedAt: number): Promise<RefreshResult> {
+    return withSpan("token.refresh", { attributes: { "warden.account_id": seen.id } }, () =>
+      runInSpan(seen, startedAt),
+    );
   }
 
-  async function runInSpan(seen: TokenAccount): Promise<RefreshResult> {
+  async function runInSpan(seen: TokenAccount, startedAt: number): Promise<RefreshResult> {
     const cached = await readCachedFailures(redis, seen);
     if (cached.account) {
       metrics.cachedFailureShortCircuits.inc({ scope: "account" });
@@ -91,7 +99,7 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
     }
     if (redis.status === "ready") {
       try {
-        return await refreshUnderRedisLock(seen);
+        return await refreshUnderRedisLock(seen, startedAt);
       } catch (error) {
         if (!(error instanceof RedisUnreachable)) throw error;
         logger.warn(
@@ -104,7 +112,7 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
     metrics.lockFallbacks.inc();
     const settled = await awaitRedisEraLeader(seen);
     if (settled) return settled;
-    return advisorySlots.run(() => refreshUnderAdvisoryLock(seen));
+    return advisorySlots.run(() => refreshUnderAdvisoryLock(seen, startedAt));
   }
 
   /**
@@ -122,7 +130,10 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
       const settled = settledByOthers(seen, await findTokenAccount(db, seen.id));
       if (settled) return await settle(settled);
       if (event && event.kind !== "refreshed") {
-        return await settle({ kind: "refused", error: refreshFailureError(seen, event.errorCode) });
+        return await settle({
+          kind: "refused",
+          error: refreshFailureError(seen, event.errorCode, verdictOf(event)),
+        });
       }
       return undefined;
     } finally {
@@ -130,7 +141,7 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
     }
   }
 
-  async function refreshUnderRedisLock(seen: TokenAccount): Promise<RefreshResult> {
+  async function refreshUnderRedisLock(seen: TokenAccount, startedAt: number): Promise<RefreshResult> {
     // Subscribe before looking at the lock: a leader finishing between our
     // lock check and our subscription would otherwise be a lost wake-up.
     const waiter = await events.listen(seen.id);
@@ -145,14 +156,23 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
           // Nothing irreversible happened in this flight yet, so falling back is safe.
           throw new RedisUnreachable("redis lock unavailable", { cause: error });
         }
-        if (owner !== undefined) return await leadHoldingRedisLock(seen, owner);
+        if (owner !== undefined) {
+          observeLockWait("leader", startedAt);
+          return await leadHoldingRedisLock(seen, owner);
+        }
         if (round === 0) metrics.coalescedWaiters.inc({ layer: "cross_process_waiting" });
         const event = await waiter.next(deps.followerWaitMs);
         const settled = settledByOthers(seen, await findTokenAccount(db, seen.id));
-        if (settled) return await settle(settled);
+        if (settled) {
+          observeLockWait("follower", startedAt);
+          return await settle(settled);
+        }
         if (event && event.kind !== "refreshed") {
           // The leader failed on the same tokens we hold; its failure is ours.
-          return await settle({ kind: "refused", error: refreshFailureError(seen, event.errorCode) });
+          return await settle({
+            kind: "refused",
+            error: refreshFailureError(seen, event.errorCode, verdictOf(event)),
+          });
         }
         // No word and no change: the leader died or is slow; its lock expires and we try again.
       }
@@ -168,19 +188,21 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
       const current = await findTokenAccount(db, seen.id);
       const settled = settledByOthers(seen, current);
       if (settled) return await settle(settled);
-      const outcome = await refreshAsLeader(deps, db, current!, async (call) => {
-        const stop = keepRefreshLockAlive(lock, seen.id, owner, (reason) =>
-          logger.warn(
-            { accountId: seen.id, reason },
-            "lost the refresh lock during the provider call; the fenced write decides",
-          ),
-        );
-        try {
-          return await call();
-        } finally {
-          stop();
-        }
-      });
+      const outcome = await leaders.lead(() =>
+        refreshAsLeader(deps, db, current!, async (call) => {
+          const stop = keepRefreshLockAlive(lock, seen.id, owner, (reason) =>
+            logger.warn(
+              { accountId: seen.id, reason },
+              "lost the refresh lock during the provider call; the fenced write decides",
+            ),
+          );
+          try {
+            return await call();
+          } finally {
+            stop();
+          }
+        }),
+      );
       return await settle(outcome);
     } finally {
       lock
@@ -194,21 +216,27 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
     }
   }
 
-  async function refreshUnderAdvisoryLock(seen: TokenAccount): Promise<RefreshResult> {
+  async function refreshUnderAdvisoryLock(seen: TokenAccount, startedAt: number): Promise<RefreshResult> {
     let outcome: CoordinatorOutcome;
     try {
       // The transaction holds the lock across the provider call; followers
-      // block on it and then find the new version when they re-read.
-      outcome = await db.transaction().execute(async (trx) => {
-        await sql`select set_config('lock_timeout', ${`${deps.followerWaitMs}ms`}, true)`.execute(trx);
-        await withSpan("token.refresh.lock", { attributes: { "warden.lock": "postgres" } }, () =>
-          sql`select pg_advisory_xact_lock(hashtextextended(${`${deps.namespace}:token-refresh:${seen.id}`}, 0))`.execute(
-            trx,
-          ),
-        );
-        const current = await findTokenAccount(trx, seen.id);
-        return settledByOthers(seen, current) ?? (await refreshAsLeader(deps, trx, current!));
-      });
+      // block on it and then find the new version when they re-read. The
+      // answer is durable only at commit, so the whole transaction is the
+      // leader's critical section for shutdown.
+      outcome = await leaders.lead(() =>
+        db.transaction().execute(async (trx) => {
+          await sql`select set_config('lock_timeout', ${`${deps.followerWaitMs}ms`}, true)`.execute(trx);
+          await withSpan("token.refresh.lock", { attributes: { "warden.lock": "postgres" } }, () =>
+            sql`select pg_advisory_xact_lock(hashtextextended(${`${deps.namespace}:token-refresh:${seen.id}`}, 0))`.execute(
+              trx,
+            ),
+          );
+          const current = await findTokenAccount(trx, seen.id);
+          const settled = settledByOthers(seen, current);
+          observeLockWait(settled ? "follower" : "leader", startedAt);
+          return settled ?? (await refreshAsLeader(deps, trx, current!));
+        }),
+      );
     } catch (error) {
       if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) {
         throw unavailable(`refresh of connected account ${seen.id} did not complete in time; retry later`);
@@ -222,28 +250,33 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
   async function settle(outcome: CoordinatorOutcome): Promise<RefreshResult> {
     switch (outcome.kind) {
       case "refreshed":
+        // After the commit in both paths, so this is the whole crash window.
+        metrics.answerToWrite.observe((performance.now() - outcome.answeredAt) / 1000);
         deps.onRefreshed?.(outcome.account);
         events.publish("refreshed", outcome.account);
         return { account: outcome.account, refreshed: true };
       case "settled":
         metrics.coalescedWaiters.inc({ layer: "cross_process" });
         return { account: outcome.account, refreshed: true };
-      case "superseded": {
-        metrics.fencedWritesRejected.inc();
-        logger.info(
-          { accountId: outcome.accountId },
-          "refresh result discarded: a newer token was stored first",
-        );
+      case "superseded":
+      case "preempted": {
+        if (outcome.kind === "superseded") {
+          metrics.fencedWritesRejected.inc();
+          logger.info(
+            { accountId: outcome.accountId },
+            "refresh result discarded: a newer token was stored first",
+          );
+        }
         if (!outcome.latest) throw notFound("connected account", outcome.accountId);
         const unusable = unusableAccountError(outcome.latest);
         if (unusable) throw unusable;
         return { account: outcome.latest, refreshed: true };
       }
       case "account_failed": {
-        const { account, errorCode } = outcome;
+        const { account, errorCode, statusReason } = outcome;
         await cacheAccountFailure(
           redis,
-          { accountId: account.id, code: errorCode, tokenVersion: account.token_version },
+          { accountId: account.id, code: statusReason, tokenVersion: account.token_version },
           deps.accountFailureTtlMs,
         ).catch(() =>
           logger.warn(
@@ -251,8 +284,8 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
             "could not cache terminal failure; the account status still holds it",
           ),
         );
-        events.publish("needs_reconnect", account, errorCode);
-        throw tokenFailure(account, "NEEDS_RECONNECT", errorCode);
+        events.publish("needs_reconnect", account, errorCode, statusReason);
+        throw tokenFailure(account, "NEEDS_RECONNECT", statusReason);
       }
       case "app_failed": {
         const { account, errorCode } = outcome;
@@ -264,10 +297,14 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
       }
       case "transient":
         events.publish("refresh_failed", outcome.account, outcome.errorCode);
-        throw refreshFailureError(outcome.account, outcome.errorCode);
+        throw refreshFailureError(outcome.account, outcome.errorCode, "transient");
       case "refused":
         throw outcome.error;
     }
+  }
+
+  function observeLockWait(role: "leader" | "follower", startedAt: number): void {
+    metrics.lockWait.observe({ role }, (performance.now() - startedAt) / 1000);
   }
 
   return {
@@ -277,11 +314,23 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
         metrics.coalescedWaiters.inc({ layer: "in_process" });
         return joined;
       }
-      const flight = run(seen).finally(() => flights.delete(seen.id));
-      flights.set(seen.id, flight);
-      return flight;
+      const startedAt = performance.now();
+      const flight = run(seen, startedAt).then(
+        (result) => {
+          metrics.refreshDuration.observe({ outcome: "refreshed" }, (performance.now() - startedAt) / 1000);
+          return result;
+        },
+        (error: unknown) => {
+          metrics.refreshDuration.observe({ outcome: "failed" }, (performance.now() - startedAt) / 1000);
+          throw error;
+        },
+      );
+      const tracked = flight.finally(() => flights.delete(seen.id));
+      flights.set(seen.id, tracked);
+      return tracked;
     },
     inFlight: () => flights.size,
+    drain: (timeoutMs) => leaders.close(timeoutMs),
   };
 }
 

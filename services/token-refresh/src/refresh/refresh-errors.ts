@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { failedPrecondition, notFound, unavailable, type WardenError } from "@warden/errors";
-import { classifyProviderError } from "@warden/oauth";
+import { classifyProviderError, type RefreshFailureClass } from "@warden/oauth";
 import { TokenFailureSchema } from "@warden/proto/tokens/v1";
 import type { TokenAccount } from "../repositories/token-accounts.repository.js";
 
@@ -49,9 +49,17 @@ export function unusableAccountError(account: TokenAccount): WardenError | undef
   return undefined;
 }
 
-/** The error every caller of a failed refresh gets, by who the provider's code blames. */
-export function refreshFailureError(account: AccountRef, errorCode: string): WardenError {
-  switch (classifyProviderError(errorCode)) {
+/**
+ * The error every caller of a failed refresh gets, by who the provider's code
+ * blames; `known` is the leader's own verdict when the caller has it (it
+ * classified with the provider's catalog codes, which a follower lacks).
+ */
+export function refreshFailureError(
+  account: AccountRef,
+  errorCode: string,
+  known?: RefreshFailureClass,
+): WardenError {
+  switch (known ?? classifyProviderError(errorCode)) {
     case "account":
       return tokenFailure(account, "NEEDS_RECONNECT", errorCode);
     case "app":
@@ -61,4 +69,13 @@ export function refreshFailureError(account: AccountRef, errorCode: string): War
         `provider refresh of connected account ${account.id} failed (${errorCode || "unknown"}); retry later`,
       );
   }
+}
+
+/**
+ * What a follower can tell from the leader's event alone: needs_reconnect
+ * means the leader already blamed the account durably (perhaps for a code
+ * only the provider's catalog entry knows); anything else is re-classified.
+ */
+export function verdictOf(event: { kind: string }): RefreshFailureClass | undefined {
+  return event.kind === "needs_reconnect" ? "account" : undefined;
 }

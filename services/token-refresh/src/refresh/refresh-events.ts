@@ -24,8 +24,12 @@ export interface RefreshEventWaiter {
 
 /** Publishing and awaiting refresh events on `<ns>.events.account.<id>.<kind>`. */
 export interface RefreshEvents {
-  /** Publishes after the write it reports has committed; never carries a token; never throws. */
-  publish(kind: RefreshEventKind, account: TokenAccount, errorCode?: string): void;
+  /**
+   * Publishes after the write it reports has committed; never carries a token;
+   * never throws. `statusReason` says why a needs_reconnect happened (the
+   * provider's code, or rotation_lost).
+   */
+  publish(kind: RefreshEventKind, account: TokenAccount, errorCode?: string, statusReason?: string): void;
   /**
    * Subscribes to the account's events and resolves once the server has the
    * subscription, so an event published after this resolves cannot be missed
@@ -39,7 +43,7 @@ const KINDS = new Set<string>(["refreshed", "refresh_failed", "needs_reconnect"]
 /** Builds the events of one process on its bus connection. */
 export function createRefreshEvents(bus: Bus, names: BusNames, logger: Logger): RefreshEvents {
   return {
-    publish(kind, account, errorCode = "") {
+    publish(kind, account, errorCode = "", statusReason = "") {
       const subject = names.subjects.accountEvent(account.id, kind);
       publishEvent(bus.js, subject, AccountEventSchema, {
         accountId: account.id,
@@ -47,6 +51,7 @@ export function createRefreshEvents(bus: Bus, names: BusNames, logger: Logger): 
         projectId: account.project_id,
         authConfigId: account.auth_config_id,
         errorCode,
+        statusReason,
         ...(kind === "refreshed" && account.expires_at
           ? { expiresAt: timestampFromDate(account.expires_at) }
           : {}),

@@ -1,5 +1,6 @@
 import type { AuthConfigRow, ConnectedAccountRow, Database } from "@warden/db";
 import { sql, type Kysely, type Transaction } from "kysely";
+import { NO_REFRESH_ATTEMPT } from "./refresh-attempts.repository.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -33,6 +34,7 @@ export type RefreshClientRow = Pick<
   | "client_secret_key_id"
   | "client_auth"
   | "deleted_at"
+  | "provider"
 >;
 
 const TOKEN_ACCOUNT_COLUMNS = [
@@ -74,6 +76,7 @@ export async function findRefreshClient(db: Db, authConfigId: string): Promise<R
       "client_secret_key_id",
       "client_auth",
       "deleted_at",
+      "provider",
     ])
     .where("id", "=", authConfigId)
     .executeTakeFirst();
@@ -89,8 +92,9 @@ export interface RefreshedTokenWrite {
 
 /**
  * Stores a refresh's tokens (access and refresh together, in one statement)
- * only if the account's token_version is still the one the leader read, and
- * bumps it; undefined when someone wrote newer tokens (or reconnected) first.
+ * only if the account's token_version is still the one the leader read, bumps
+ * it and clears the recorded attempt; undefined when someone wrote newer
+ * tokens (or reconnected) first.
  */
 export async function writeRefreshedTokens(
   db: Db,
@@ -109,6 +113,7 @@ export async function writeRefreshedTokens(
       last_refreshed_at: now,
       updated_at: now,
       token_version: sql<number>`token_version + 1`,
+      ...NO_REFRESH_ATTEMPT,
     })
     .where("id", "=", id)
     .where("token_version", "=", readVersion)
@@ -119,20 +124,27 @@ export async function writeRefreshedTokens(
 }
 
 /**
- * Marks the account NEEDS_RECONNECT with the provider's code, fenced like a
- * token write so a failure of stale tokens never disables an account that was
- * reconnected meanwhile; false when the fence refused it.
+ * Marks the account NEEDS_RECONNECT with `statusReason` (the provider's code,
+ * or rotation_lost) and clears the recorded attempt, fenced like a token write
+ * so a failure of stale tokens never disables an account that was reconnected
+ * meanwhile; false when the fence refused it.
  */
 export async function markNeedsReconnect(
   db: Db,
   id: string,
   readVersion: number,
-  errorCode: string,
+  statusReason: string,
   now: Date,
 ): Promise<boolean> {
   const result = await db
     .updateTable("connected_accounts")
-    .set({ status: "needs_reconnect", status_reason: errorCode, status_changed_at: now, updated_at: now })
+    .set({
+      status: "needs_reconnect",
+      status_reason: statusReason,
+      status_changed_at: now,
+      updated_at: now,
+      ...NO_REFRESH_ATTEMPT,
+    })
     .where("id", "=", id)
     .where("token_version", "=", readVersion)
     .where("status", "=", "active")

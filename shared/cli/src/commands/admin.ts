@@ -1,15 +1,27 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   CreateApiKeyResponseSchema,
   CreateOrgResponseSchema,
   CreateProjectResponseSchema,
   DeleteProjectResponseSchema,
+  ListApiKeysResponseSchema,
   RevokeApiKeyResponseSchema,
 } from "@warden/proto/admin/v1";
-import { flag, listOption, positional, requiredOption, stringOption, type CommandGroup } from "../command.js";
+import {
+  flag,
+  listOption,
+  pagingOptions,
+  positional,
+  requiredOption,
+  stringOption,
+  type CommandGroup,
+} from "../command.js";
 import { UsageError } from "../cli-io.js";
-import { formatTime } from "../format.js";
+import { formatTime, parseTime } from "../format.js";
+import { fetchPages, printNextCursorHint } from "../paging.js";
 import { printMessage } from "../print-message.js";
-import { printFields } from "../table.js";
+import { printFields, printTable } from "../table.js";
 
 /** Every scope an API key can carry (DESIGN §3). */
 export const ALL_SCOPES = [
@@ -20,6 +32,7 @@ export const ALL_SCOPES = [
   "leases:read",
   "leases:write",
   "tokens:read",
+  "audit:read",
 ] as const;
 
 /** `warden admin …`: the operator's bootstrap of orgs, projects and API keys (operator key). */
@@ -83,15 +96,17 @@ export const adminCommands: CommandGroup = {
       },
     },
     "create-api-key": {
-      usage: "--org <org-id> [--project <project-id>] --scopes <scope,…|all>",
+      usage: "--org <org-id> [--project <project-id>] --scopes <scope,…|all> [--expires <ISO time|+seconds>]",
       summary: "create an API key; its secret is printed once",
       keyKind: "admin",
       options: {
         org: { type: "string" },
         project: { type: "string" },
         scopes: { type: "string", multiple: true },
+        expires: { type: "string" },
       },
       async run(ctx) {
+        const expires = stringOption(ctx, "expires");
         let scopes = listOption(ctx, "scopes");
         if (scopes.length === 0)
           throw new UsageError(`--scopes is required (any of ${ALL_SCOPES.join(",")}, or all)`);
@@ -100,6 +115,7 @@ export const adminCommands: CommandGroup = {
           orgId: requiredOption(ctx, "org"),
           projectId: stringOption(ctx, "project") ?? "",
           scopes,
+          expiresAt: expires === undefined ? undefined : timestampFromDate(parseTime("expires", expires)),
         });
         // The one place the CLI prints an API key: this command exists to show it.
         printMessage(ctx, CreateApiKeyResponseSchema, response, () => {
@@ -110,6 +126,40 @@ export const adminCommands: CommandGroup = {
           ]);
           ctx.io.stderr.write("store the api key now: it is shown only once\n");
         });
+      },
+    },
+    "list-api-keys": {
+      usage: "[--org <org-id>] [--page-size N] [--cursor C] [--all]",
+      summary: "list API keys (never their secrets), newest first, with last use and expiry",
+      keyKind: "admin",
+      options: { ...pagingOptions, org: { type: "string" } },
+      async run(ctx) {
+        const orgId = stringOption(ctx, "org") ?? "";
+        const page = await fetchPages(ctx, async ({ pageSize, cursor }) => {
+          const r = await ctx.clients.admin.listApiKeys({ orgId, pageSize, cursor });
+          return { items: r.apiKeys, nextCursor: r.nextCursor };
+        });
+        const response = create(ListApiKeysResponseSchema, {
+          apiKeys: page.items,
+          nextCursor: page.nextCursor,
+        });
+        printMessage(ctx, ListApiKeysResponseSchema, response, () =>
+          printTable(
+            ctx.io.stdout,
+            ["key id", "org", "project", "scopes", "created", "expires", "last used", "revoked"],
+            page.items.map((k) => [
+              k.keyId,
+              k.orgId,
+              k.projectId,
+              k.scopes.join(" "),
+              formatTime(k.createdAt),
+              formatTime(k.expiresAt),
+              formatTime(k.lastUsedAt),
+              formatTime(k.revokedAt),
+            ]),
+          ),
+        );
+        printNextCursorHint(ctx, page.nextCursor);
       },
     },
     "revoke-api-key": {

@@ -5,6 +5,7 @@ import {
   GetAuthConfigResponseSchema,
   ListAuthConfigsResponseSchema,
   ResponseStyle,
+  RevokeMethod,
   type AuthConfig,
 } from "@warden/proto/accounts/v1";
 import { create } from "@bufbuild/protobuf";
@@ -16,6 +17,7 @@ import {
   requiredOption,
   stringOption,
   type CommandGroup,
+  type OptionValues,
 } from "../command.js";
 import { UsageError } from "../cli-io.js";
 import { enumLabel, formatTime, parseEnum } from "../format.js";
@@ -29,14 +31,37 @@ function authConfigFields(config: AuthConfig | undefined): [string, string][] {
     ["auth config", config?.id ?? ""],
     ["project", config?.projectId ?? ""],
     ["name", config?.name ?? ""],
+    ["provider", config?.provider ?? ""],
+    ["authorize url", config?.authorizeUrl ?? ""],
     ["token url", config?.tokenUrl ?? ""],
     ["revoke url", config?.revokeUrl ?? ""],
+    ["revoke method", enumLabel(RevokeMethod, config?.revokeMethod ?? 0)],
     ["client id", config?.clientId ?? ""],
     ["client auth", enumLabel(ClientAuth, config?.clientAuth ?? 0)],
     ["response style", enumLabel(ResponseStyle, config?.responseStyle ?? 0)],
     ["default scopes", config?.defaultScopes.join(" ") ?? ""],
+    [
+      "authorize params",
+      Object.entries(config?.authorizeParams ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" "),
+    ],
     ["created", formatTime(config?.createdAt)],
   ];
+}
+
+/** Repeated `--param k=v` values as a map (not comma-split: values may hold commas); a UsageError naming a bad one. */
+function parseParams(raw: OptionValues[string]): Record<string, string> {
+  const params: Record<string, string> = {};
+  const values = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter(
+    (value): value is string => typeof value === "string",
+  );
+  for (const value of values) {
+    const at = value.indexOf("=");
+    if (at <= 0) throw new UsageError(`--param must be key=value, got "${value}"`);
+    params[value.slice(0, at)] = value.slice(at + 1);
+  }
+  return params;
 }
 
 /** `warden auth-configs …` (also `warden accounts auth-configs …`): provider OAuth clients. */
@@ -46,12 +71,16 @@ export const authConfigCommands: CommandGroup = {
   commands: {
     create: {
       usage:
-        "--name <name> --token-url <url> [--revoke-url <url>] --client-id <id> [--client-secret <s> | env WARDEN_CLIENT_SECRET] [--client-auth basic|post] [--response-style rfc6749|slack] [--scopes a,b] [--project <prj>]",
-      summary: "register a provider OAuth client",
+        "[--provider <catalog-id>] --name <name> --token-url <url> [--revoke-url <url>] [--revoke-method <m>] [--authorize-url <url>] [--param k=v …] --client-id <id> [--client-secret <s> | env WARDEN_CLIENT_SECRET] [--client-auth basic|post|none] [--response-style rfc6749|slack|error-in-200] [--scopes a,b] [--project <prj>]  (with --provider, everything but the client id and secret is optional)",
+      summary: "register a provider OAuth client (from the catalog with --provider)",
       options: {
+        provider: { type: "string" },
         name: { type: "string" },
         "token-url": { type: "string" },
         "revoke-url": { type: "string" },
+        "revoke-method": { type: "string" },
+        "authorize-url": { type: "string" },
+        param: { type: "string", multiple: true },
         "client-id": { type: "string" },
         "client-secret": { type: "string" },
         "client-auth": { type: "string" },
@@ -60,22 +89,40 @@ export const authConfigCommands: CommandGroup = {
         project: { type: "string" },
       },
       async run(ctx) {
+        const provider = stringOption(ctx, "provider") ?? "";
+        const clientAuthText = stringOption(ctx, "client-auth");
+        // With a provider, what is left out is the catalog's to fill (UNSPECIFIED), not a default of ours.
+        const clientAuth = clientAuthText
+          ? parseEnum("--client-auth", ClientAuth, clientAuthText)
+          : provider
+            ? ClientAuth.UNSPECIFIED
+            : ClientAuth.BASIC;
         // The env variable keeps the secret out of shell history and `ps`.
-        const clientSecret = stringOption(ctx, "client-secret") ?? ctx.io.env.WARDEN_CLIENT_SECRET;
-        if (!clientSecret) throw new UsageError("--client-secret (or WARDEN_CLIENT_SECRET) is required");
-        const clientAuth = stringOption(ctx, "client-auth");
+        const clientSecret = stringOption(ctx, "client-secret") ?? ctx.io.env.WARDEN_CLIENT_SECRET ?? "";
+        if (!clientSecret && clientAuth !== ClientAuth.NONE) {
+          throw new UsageError("--client-secret (or WARDEN_CLIENT_SECRET) is required");
+        }
         const responseStyle = stringOption(ctx, "response-style");
+        const revokeMethod = stringOption(ctx, "revoke-method");
         const response = await ctx.clients.accounts.createAuthConfig({
           projectId: stringOption(ctx, "project") ?? "",
-          name: requiredOption(ctx, "name"),
-          tokenUrl: requiredOption(ctx, "token-url"),
+          provider,
+          name: provider ? (stringOption(ctx, "name") ?? "") : requiredOption(ctx, "name"),
+          tokenUrl: provider ? (stringOption(ctx, "token-url") ?? "") : requiredOption(ctx, "token-url"),
           revokeUrl: stringOption(ctx, "revoke-url") ?? "",
+          authorizeUrl: stringOption(ctx, "authorize-url") ?? "",
+          revokeMethod: revokeMethod
+            ? parseEnum("--revoke-method", RevokeMethod, revokeMethod)
+            : RevokeMethod.UNSPECIFIED,
+          authorizeParams: parseParams(ctx.values.param),
           clientId: requiredOption(ctx, "client-id"),
           clientSecret,
-          clientAuth: clientAuth ? parseEnum("--client-auth", ClientAuth, clientAuth) : ClientAuth.BASIC,
+          clientAuth,
           responseStyle: responseStyle
             ? parseEnum("--response-style", ResponseStyle, responseStyle)
-            : ResponseStyle.RFC6749,
+            : provider
+              ? ResponseStyle.UNSPECIFIED
+              : ResponseStyle.RFC6749,
           defaultScopes: listOption(ctx, "scopes"),
         });
         printMessage(ctx, CreateAuthConfigResponseSchema, response, () =>

@@ -2,8 +2,11 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
-export type ClientAuthColumn = "basic" | "post";
-export type ResponseStyleColumn = "rfc6749" | "slack";
+export type ClientAuthColumn = "basic" | "post" | "none";
+export type ResponseStyleColumn = "rfc6749" | "slack" | "error_in_200";
+/** How an auth config revokes at its provider; null keeps the first release's rule (RFC 7009 iff revoke_url). */
+export type RevokeMethodColumn =
+  "rfc7009" | "rfc7009_unauthenticated" | "slack" | "bearer" | "github" | "delete_by_path" | "none";
 export type AccountStatusColumn = "active" | "needs_reconnect" | "revoked" | "deleted";
 
 export interface AuthConfigsTable {
@@ -22,6 +25,16 @@ export interface AuthConfigsTable {
   created_at: Generated<Date>;
   updated_at: Timestamp;
   deleted_at: Date | null;
+  /** The catalog id the auth config was created from, if any. */
+  provider: Generated<string | null>;
+  authorize_url: Generated<string | null>;
+  revoke_method: Generated<RevokeMethodColumn | null>;
+  /** Extra authorize parameters for the connect flow (e.g. access_type=offline). */
+  authorize_params: ColumnType<
+    Record<string, string>,
+    Record<string, string> | string | undefined,
+    Record<string, string> | string
+  >;
 }
 
 export interface ConnectedAccountsTable {
@@ -42,6 +55,13 @@ export interface ConnectedAccountsTable {
   revoked_upstream_at: Date | null;
   /** When the current NEEDS_RECONNECT episode went out in a digest (reconnect-digest task). */
   reconnect_notified_at: Generated<Date | null>;
+  /** The refresh whose provider call is under way (or whose answer was lost): cleared by the answer's write. */
+  refresh_attempt_id: Generated<string | null>;
+  /** The token_version whose refresh token that attempt presented. */
+  refresh_attempt_token_version: Generated<number | null>;
+  refresh_attempt_started_at: Generated<Date | null>;
+  /** The token-refresh process that made the attempt (host:pid), for the operator reading the log. */
+  refresh_attempt_replica: Generated<string | null>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
   deleted_at: Date | null;

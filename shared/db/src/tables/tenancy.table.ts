@@ -24,6 +24,10 @@ export interface ApiKeysTable {
   key_hash: string;
   created_at: CreatedAt;
   revoked_at: Date | null;
+  /** The key stops authenticating at this time; null: never expires. */
+  expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Written coalesced (about once a minute per process), so it may lag. */
+  last_used_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type OrgRow = Selectable<OrgsTable>;

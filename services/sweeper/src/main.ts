@@ -6,6 +6,7 @@ import { createAuthenticator } from "@warden/auth";
 import { busNames } from "@warden/bus";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
+import { startServiceRelay } from "@warden/outbox";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { waitForRedis } from "@warden/redis";
 import { createHealthReporter } from "@warden/rpc";
@@ -31,6 +32,8 @@ const { database, redis, bus } = infrastructure;
 await waitForRedis(redis, 30_000);
 const registry = createMetricsRegistry(SERVICE);
 const health = createHealthReporter();
+// Publishes the events the tasks commit to the outbox (DESIGN §8).
+const relay = startServiceRelay({ database, bus, logger, registry });
 const retryPolicy = {
   ...DEFAULT_RETRY_POLICY,
   initialMs: config.WARDEN_RETRY_INITIAL_MS,
@@ -109,6 +112,8 @@ onShutdownSignal(logger, () => [
     },
   },
   { name: "flush notifications", run: () => notifications.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
+  // After the tasks' last commit, so their events go out now rather than from another replica.
+  { name: "drain the outbox", run: () => relay.stop(config.WARDEN_SHUTDOWN_GRACE_MS) },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
 ]);

@@ -5,6 +5,7 @@ import { busNames } from "@warden/bus";
 import { loadKeyring } from "@warden/crypto";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
+import { startServiceRelay } from "@warden/outbox";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { createHealthReporter } from "@warden/rpc";
 import { buildTokenRefreshDeps } from "./build-token-refresh.js";
@@ -26,6 +27,8 @@ const infrastructure = await openInfrastructure({
 const { database, redis, bus } = infrastructure;
 const registry = createMetricsRegistry(SERVICE);
 const health = createHealthReporter();
+// Publishes the account events the refreshes commit to the outbox (DESIGN §8).
+const relay = startServiceRelay({ database, bus, logger, registry });
 
 const deps = buildTokenRefreshDeps({
   settings: config,
@@ -83,6 +86,8 @@ onShutdownSignal(logger, () => [
   },
   { name: "drain rpc", run: () => server.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
   { name: "stop cache invalidation", run: () => deps.close() },
+  // After the last refresh's commit, so its events go out now rather than from another replica.
+  { name: "drain the outbox", run: () => relay.stop(config.WARDEN_SHUTDOWN_GRACE_MS) },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
 ]);

@@ -17,6 +17,7 @@ import {
   type TokenAccount,
 } from "../repositories/token-accounts.repository.js";
 import { tokenFailure } from "./refresh-errors.js";
+import type { RefreshEvents } from "./refresh-events.js";
 import type { RefreshMetrics } from "./refresh-metrics.js";
 
 /** Test seams; production passes none. */
@@ -34,6 +35,8 @@ export interface LeaderDeps {
   now: () => Date;
   hooks?: RefreshHooks;
   fetch?: typeof fetch;
+  /** Builds the account events the leader's writes commit to the outbox. */
+  events?: Pick<RefreshEvents, "eventOf">;
 }
 
 /**
@@ -114,6 +117,7 @@ export async function refreshAsLeader(
       account.token_version,
       { ...sealed, expiresAt },
       now,
+      deps.events && ((written) => deps.events!.eventOf("refreshed", written)),
     );
     if (written) return { kind: "refreshed", account: written };
     return { kind: "superseded", accountId: account.id, latest: await findTokenAccount(db, account.id) };
@@ -128,7 +132,14 @@ export async function refreshAsLeader(
   switch (outcome.failureClass) {
     case "account": {
       deps.metrics.providerCalls.inc({ outcome: "account_terminal" });
-      const marked = await markNeedsReconnect(db, account.id, account.token_version, outcome.errorCode, now);
+      const marked = await markNeedsReconnect(
+        db,
+        account.id,
+        account.token_version,
+        outcome.errorCode,
+        now,
+        deps.events?.eventOf("needs_reconnect", account, outcome.errorCode),
+      );
       if (!marked)
         return { kind: "superseded", accountId: account.id, latest: await findTokenAccount(db, account.id) };
       deps.logger.warn(log, "refresh failed terminally; account needs a reconnect");

@@ -212,8 +212,8 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
   async function settle(outcome: CoordinatorOutcome): Promise<RefreshResult> {
     switch (outcome.kind) {
       case "refreshed":
+        // Its `refreshed` event was committed with the tokens (outbox).
         deps.onRefreshed?.(outcome.account);
-        events.publish("refreshed", outcome.account);
         return { account: outcome.account, refreshed: true };
       case "settled":
         metrics.coalescedWaiters.inc({ layer: "cross_process" });
@@ -241,7 +241,7 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
             "could not cache terminal failure; the account status still holds it",
           ),
         );
-        events.publish("needs_reconnect", account, errorCode);
+        // Its `needs_reconnect` event was committed with the status change (outbox).
         throw tokenFailure(account, "NEEDS_RECONNECT", errorCode);
       }
       case "app_failed": {

@@ -1,7 +1,13 @@
 import type { AuthConfigRow, ConnectedAccountRow, Database } from "@warden/db";
+import { enqueueEvents, type OutboxEvent } from "@warden/outbox";
 import { sql, type Kysely, type Transaction } from "kysely";
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/** Runs `work` in `db` if it is a transaction already, else in a new one (so a change and its event commit together). */
+function inTransaction<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db as Transaction<Database>) : db.transaction().execute(work);
+}
 
 /** The columns token-refresh reads of an account: tenancy, status, sealed tokens and the fencing version. */
 export type TokenAccount = Pick<
@@ -90,9 +96,26 @@ export interface RefreshedTokenWrite {
 /**
  * Stores a refresh's tokens (access and refresh together, in one statement)
  * only if the account's token_version is still the one the leader read, and
- * bumps it; undefined when someone wrote newer tokens (or reconnected) first.
+ * bumps it, with the event `eventOf` builds (if given) in the same
+ * transaction; undefined when someone wrote newer tokens (or reconnected) first.
  */
 export async function writeRefreshedTokens(
+  db: Db,
+  id: string,
+  readVersion: number,
+  tokens: RefreshedTokenWrite,
+  now: Date,
+  eventOf?: (written: TokenAccount) => OutboxEvent,
+): Promise<TokenAccount | undefined> {
+  return inTransaction(db, async (trx) => {
+    const written = await updateTokens(trx, id, readVersion, tokens, now);
+    // The `refreshed` event commits with the tokens it reports, or not at all.
+    if (written && eventOf) await enqueueEvents(trx, [eventOf(written)]);
+    return written;
+  });
+}
+
+function updateTokens(
   db: Db,
   id: string,
   readVersion: number,
@@ -121,7 +144,8 @@ export async function writeRefreshedTokens(
 /**
  * Marks the account NEEDS_RECONNECT with the provider's code, fenced like a
  * token write so a failure of stale tokens never disables an account that was
- * reconnected meanwhile; false when the fence refused it.
+ * reconnected meanwhile, with `event` (if given) in the same transaction;
+ * false when the fence refused it.
  */
 export async function markNeedsReconnect(
   db: Db,
@@ -129,14 +153,20 @@ export async function markNeedsReconnect(
   readVersion: number,
   errorCode: string,
   now: Date,
+  event?: OutboxEvent,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable("connected_accounts")
-    .set({ status: "needs_reconnect", status_reason: errorCode, status_changed_at: now, updated_at: now })
-    .where("id", "=", id)
-    .where("token_version", "=", readVersion)
-    .where("status", "=", "active")
-    .where("deleted_at", "is", null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return inTransaction(db, async (trx) => {
+    const result = await trx
+      .updateTable("connected_accounts")
+      .set({ status: "needs_reconnect", status_reason: errorCode, status_changed_at: now, updated_at: now })
+      .where("id", "=", id)
+      .where("token_version", "=", readVersion)
+      .where("status", "=", "active")
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    const marked = result.numUpdatedRows > 0n;
+    // The `needs_reconnect` event commits with the status change, or not at all.
+    if (marked && event) await enqueueEvents(trx, [event]);
+    return marked;
+  });
 }

@@ -108,7 +108,9 @@ onShutdownSignal(logger, () => [
     name: "stop event router",
     run: async () => {
       routerStop.abort();
-      await router;
+      // The router acks an event only once its notification is delivered; closing the
+      // dispatcher aborts deliveries still retrying after the grace, and those are nak'ed back.
+      await Promise.all([router, notifications.close(config.WARDEN_SHUTDOWN_GRACE_MS)]);
     },
   },
   { name: "flush notifications", run: () => notifications.close(config.WARDEN_SHUTDOWN_GRACE_MS) },

@@ -8,6 +8,7 @@ import {
   ScopeKind,
 } from "@warden/proto/jobs/v1";
 import { sql } from "kysely";
+import { waitFor } from "@warden/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   codeOf,
@@ -253,6 +254,10 @@ describe("RetryRevokeJob and CancelRevokeJob", () => {
       cancelled: 600,
       failed: 100,
       revoked: 300,
+    });
+    // Committed to the outbox with the cancel; the relay publishes it.
+    await waitFor(async () => (await eventCount(gateway, jobId, "cancelled")) === 1, {
+      message: "the cancelled event in the stream",
     });
     expect(await eventCount(gateway, jobId, "cancelled")).toBe(1);
 

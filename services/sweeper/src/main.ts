@@ -7,6 +7,7 @@ import { busNames } from "@warden/bus";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
 import { loadKeyring } from "@warden/crypto";
+import { startServiceRelay } from "@warden/outbox";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { waitForRedis } from "@warden/redis";
 import { createAuditLog, createHealthReporter } from "@warden/rpc";
@@ -42,6 +43,8 @@ await waitForRedis(redis, 30_000);
 const registry = createMetricsRegistry(SERVICE);
 registerTaskLagMetric(registry, database.db);
 const health = createHealthReporter();
+// Publishes the events the tasks commit to the outbox (DESIGN §8).
+const relay = startServiceRelay({ database, bus, logger, registry });
 const retryPolicy = {
   ...DEFAULT_RETRY_POLICY,
   initialMs: config.WARDEN_RETRY_INITIAL_MS,
@@ -131,10 +134,14 @@ onShutdownSignal(logger, () => [
     name: "stop event router",
     run: async () => {
       routerStop.abort();
-      await router;
+      // The router acks an event only once its notification is delivered; closing the
+      // dispatcher aborts deliveries still retrying after the grace, and those are nak'ed back.
+      await Promise.all([router, notifications.close(config.WARDEN_SHUTDOWN_GRACE_MS)]);
     },
   },
   { name: "flush notifications", run: () => notifications.close(config.WARDEN_SHUTDOWN_GRACE_MS) },
+  // After the tasks' last commit, so their events go out now rather than from another replica.
+  { name: "drain the outbox", run: () => relay.stop(config.WARDEN_SHUTDOWN_GRACE_MS) },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },
   { name: "flush traces", run: () => telemetry.shutdown() },

@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { connectBus, ensureStreams, type Bus } from "@warden/bus";
 import { createDatabase, dropNamespaceSchema, migrateToLatest, type DatabaseHandle } from "@warden/db";
 import { createLogger, type Logger } from "@warden/logger";
+import { startServiceRelay } from "@warden/outbox";
 import { createRedis, waitForRedis, type Redis } from "@warden/redis";
 import { testNamespace } from "@warden/testkit";
 
@@ -39,6 +40,8 @@ export async function openTestInfrastructure(label: string): Promise<TestInfrast
   await waitForRedis(redis);
   const bus = await connectBus({ servers: NATS_URL.split(","), name: `${namespace}:test` });
   await ensureStreams(bus.jsm, namespace);
+  // As in main.ts: the tasks' events reach NATS through the outbox relay.
+  const relay = startServiceRelay({ database, bus, logger });
   return {
     namespace,
     database,
@@ -48,6 +51,7 @@ export async function openTestInfrastructure(label: string): Promise<TestInfrast
     logLines,
     env: { WARDEN_NAMESPACE: namespace, DATABASE_URL, REDIS_URL, NATS_URL },
     async close() {
+      await relay.stop(1_000);
       await bus.close();
       redis.disconnect();
       await dropNamespaceSchema(database.db, namespace);

@@ -60,7 +60,7 @@ export function buildTokenRefreshDeps(options: {
     answerDb: options.answerDb ?? db,
     answerWriteRetryMs: settings.WARDEN_REFRESH_LOCK_TTL_MS,
     lock: createRedisRefreshLock(redis, settings.WARDEN_REFRESH_LOCK_TTL_MS),
-    events: createRefreshEvents(bus, names, logger),
+    events: createRefreshEvents(bus, names, logger, db),
     namespace: settings.WARDEN_NAMESPACE,
     providerTimeoutMs: settings.WARDEN_PROVIDER_TIMEOUT_MS,
     accountFailureTtlMs: settings.WARDEN_ACCOUNT_FAILURE_TTL_MS,

@@ -6,6 +6,7 @@ import { loadKeyring } from "@warden/crypto";
 import { createDatabase } from "@warden/db";
 import { onShutdownSignal, openInfrastructure } from "@warden/lifecycle";
 import { createLogger } from "@warden/logger";
+import { startServiceRelay } from "@warden/outbox";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { createAuditLog, createHealthReporter } from "@warden/rpc";
 import { startTelemetry } from "@warden/telemetry";
@@ -41,6 +42,8 @@ const answerDatabase = createDatabase({
 });
 const registry = createMetricsRegistry(SERVICE);
 const health = createHealthReporter();
+// Publishes the account events the refreshes commit to the outbox (DESIGN §8).
+const relay = startServiceRelay({ database, bus, logger, registry });
 
 const deps = buildTokenRefreshDeps({
   settings: config,
@@ -124,6 +127,8 @@ onShutdownSignal(logger, () => [
   { name: "flush audit log", run: () => audit.close() },
   { name: "flush api key last use", run: () => lastUsed.close() },
   { name: "stop cache invalidation", run: () => deps.close() },
+  // After the last refresh's commit, so its events go out now rather than from another replica.
+  { name: "drain the outbox", run: () => relay.stop(config.WARDEN_SHUTDOWN_GRACE_MS) },
   { name: "close answer pool", run: () => answerDatabase.close() },
   { name: "close infrastructure", run: () => infrastructure.close() },
   { name: "close probes", run: () => probes.close() },

@@ -10,6 +10,7 @@ import { connectBus, ensureStreams, type Bus } from "@warden/bus";
 import { Keyring } from "@warden/crypto";
 import { createDatabase, dropNamespaceSchema, migrateToLatest, type DatabaseHandle } from "@warden/db";
 import { createLogger, type Logger } from "@warden/logger";
+import { startServiceRelay } from "@warden/outbox";
 import { TokensService } from "@warden/proto/tokens/v1";
 import { createRedis, waitForRedis, type Redis } from "@warden/redis";
 import { createHealthReporter } from "@warden/rpc";
@@ -76,6 +77,8 @@ export async function openTestInfrastructure(label: string): Promise<TestInfrast
     name: namespace,
   });
   await ensureStreams(bus.jsm, namespace);
+  // As in main.ts: account events reach NATS through the outbox relay.
+  const relay = startServiceRelay({ database, bus, logger });
   const key = randomBytes(32);
   return {
     namespace,
@@ -87,6 +90,7 @@ export async function openTestInfrastructure(label: string): Promise<TestInfrast
     logLines,
     logger,
     async close() {
+      await relay.stop(1_000);
       await bus.close();
       redis.disconnect();
       await dropNamespaceSchema(database.db, namespace);

@@ -43,6 +43,8 @@ const FAULT_TTL_SECONDS = 30 * 24 * 3600;
  * job run), lease expired, an auth config's app-level fault and its recovery
  * (one per episode, not per account), a revoke job's breaker opening (one per
  * job run and auth config). Reconnects come from the digest task.
+ * An event is acked only after its notification was delivered (receivers drop
+ * a redelivered one by its idempotency key).
  * Resolves once `signal` aborted and the loops stopped.
  */
 export async function runEventRouter(options: EventRouterOptions): Promise<void> {
@@ -62,11 +64,14 @@ export async function runEventRouter(options: EventRouterOptions): Promise<void>
       schema,
       signal,
       logger,
-      concurrency: 16,
+      // Deliveries are awaited (a sink that is down holds its events), so allow many at once.
+      concurrency: 64,
       ensureConsumer: () => ensureEventConsumer(bus.jsm, names.streams.events, durable, filter),
       handler: async (delivery) => {
         const notification = await toNotification(delivery.message, delivery.raw.subject);
-        if (notification) notifications.dispatch(notification);
+        // Acked only once delivered (or refused for good): the durable consumer on the durable
+        // events stream is this notification's outbox, so a crash redelivers it rather than losing it.
+        if (notification && !(await notifications.deliver(notification))) return { kind: "nak" };
         return { kind: "ack" };
       },
     });

@@ -4,6 +4,12 @@ import type { Notification, Notifier } from "./notification.js";
 /** Hands notifications to the notifier in the background so no caller waits on a slow sink. */
 export interface NotificationDispatcher {
   dispatch(notification: Notification): void;
+  /**
+   * Delivers and waits (sinks retry transient failures themselves): true once
+   * every sink delivered or failed permanently (logged), false when shutdown
+   * aborted it, so the caller hands its source back for redelivery.
+   */
+  deliver(notification: Notification): Promise<boolean>;
   /** Resolves once every dispatched notification settled (tests, shutdown). */
   idle(): Promise<void>;
   /** Aborts deliveries still retrying, waiting at most `graceMs` for the rest. */
@@ -22,7 +28,37 @@ export function createNotificationDispatcher(
 ): NotificationDispatcher {
   const controller = new AbortController();
   const inFlight = new Set<Promise<void>>();
+  const logFailure = (notification: Notification, error: unknown) => {
+    const errors = error instanceof AggregateError ? error.errors : [error];
+    logger.error(
+      {
+        key: notification.idempotencyKey,
+        kind: notification.kind,
+        errors: errors.map((e) => (e as Error)?.message ?? String(e)),
+      },
+      "notification not delivered",
+    );
+  };
   return {
+    async deliver(notification) {
+      const delivery = notifier.send(notification, controller.signal);
+      const tracked = delivery.then(
+        () => undefined,
+        () => undefined,
+      );
+      inFlight.add(tracked);
+      try {
+        await delivery;
+        logger.debug({ key: notification.idempotencyKey }, "notification delivered");
+        return true;
+      } catch (error) {
+        if (controller.signal.aborted) return false;
+        logFailure(notification, error);
+        return true;
+      } finally {
+        inFlight.delete(tracked);
+      }
+    },
     dispatch(notification) {
       if (inFlight.size >= maxInFlight) {
         logger.error(
@@ -34,17 +70,7 @@ export function createNotificationDispatcher(
       const delivery = notifier
         .send(notification, controller.signal)
         .then(() => logger.debug({ key: notification.idempotencyKey }, "notification delivered"))
-        .catch((error: unknown) => {
-          const errors = error instanceof AggregateError ? error.errors : [error];
-          logger.error(
-            {
-              key: notification.idempotencyKey,
-              kind: notification.kind,
-              errors: errors.map((e) => (e as Error)?.message ?? String(e)),
-            },
-            "notification not delivered",
-          );
-        })
+        .catch((error: unknown) => logFailure(notification, error))
         .finally(() => inFlight.delete(delivery));
       inFlight.add(delivery);
     },

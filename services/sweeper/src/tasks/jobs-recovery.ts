@@ -1,7 +1,6 @@
-import { jobItemsConsumerName, publishEvent, publishWorkBatch, resetStaleConsumer } from "@warden/bus";
-import type { RevokeJobRow } from "@warden/db";
-import { jobEventMsgId, jobEventOf } from "@warden/events";
-import { JobEventSchema } from "@warden/proto/events/v1";
+import { jobItemsConsumerName, publishWorkBatch, resetStaleConsumer } from "@warden/bus";
+import { jobOutboxEvent } from "@warden/events";
+import { enqueueEvents } from "@warden/outbox";
 import { RevokeWorkItemSchema } from "@warden/proto/work/v1";
 import { publishRevokePlan } from "@warden/revoke-jobs";
 import { sql } from "kysely";
@@ -44,33 +43,28 @@ export function createJobsRecoveryTask(deps: TaskDeps, options: JobsRecoveryOpti
 }
 
 async function finaliseDrainedJobs(deps: TaskDeps, context: TaskRunContext): Promise<number> {
-  const jobs = await deps.db
-    .updateTable("revoke_jobs")
-    .set({ status: "completed", finished_at: sql`now()`, updated_at: sql`now()` })
-    .where("status", "=", "running")
-    .where("pending", "=", 0)
-    .returningAll()
-    .execute();
+  // The completion and its `completed` event commit together (same event id as the executor's).
+  const jobs = await deps.db.transaction().execute(async (trx) => {
+    const finalised = await trx
+      .updateTable("revoke_jobs")
+      .set({ status: "completed", finished_at: sql`now()`, updated_at: sql`now()` })
+      .where("status", "=", "running")
+      .where("pending", "=", 0)
+      .returningAll()
+      .execute();
+    await enqueueEvents(
+      trx,
+      finalised.map((job) => jobOutboxEvent(deps.names, job, "completed")),
+    );
+    return finalised;
+  });
   for (const job of jobs) {
-    context.signal.throwIfAborted();
-    await publishCompleted(deps, job);
     context.logger.info(
       { jobId: job.id, run: job.run, failed: job.failed },
       "finalised a drained revoke job",
     );
   }
   return jobs.length;
-}
-
-/** Publishes the job's completed event once per run (same msg id as the executor uses). */
-export async function publishCompleted(deps: TaskDeps, job: RevokeJobRow): Promise<void> {
-  await publishEvent(
-    deps.bus.js,
-    deps.names.subjects.jobEvent(job.id, "completed"),
-    JobEventSchema,
-    jobEventOf(job),
-    { msgId: jobEventMsgId(job, "completed") },
-  );
 }
 
 /**

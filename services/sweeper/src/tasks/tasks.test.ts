@@ -3,6 +3,7 @@ import { createAuthenticator } from "@warden/auth";
 import { hashSecretToken, Keyring } from "@warden/crypto";
 import { busNames } from "@warden/bus";
 import { newId } from "@warden/ids";
+import { waitFor } from "@warden/testkit";
 import { JobEventSchema } from "@warden/proto/events/v1";
 import { RefreshDueSchema, RevokePlanSchema, RevokeWorkItemSchema } from "@warden/proto/work/v1";
 import { authConfigRefreshFailureKey } from "@warden/redis";
@@ -138,6 +139,15 @@ describe("jobs-recovery", () => {
       .executeTakeFirstOrThrow();
     expect(job.status).toBe("completed");
     expect(job.finished_at).not.toBeNull();
+    await waitFor(
+      async () =>
+        (await streamCount(
+          infra,
+          deps.names.streams.events,
+          deps.names.subjects.jobEvent(jobId, "completed"),
+        )) === 1,
+      { message: "the completed event in the stream" },
+    );
     const completed = await streamMessages(
       infra,
       deps.names.streams.events,
@@ -210,9 +220,16 @@ describe("leases-expiry", () => {
     expect(rows.get(past.id)!.ended_at).not.toBeNull();
     expect(rows.get(live.id)).toMatchObject({ status: "active", ended_at: null });
     expect(rows.get(returned.id)).toMatchObject({ status: "checked_in" });
-    expect(
-      await streamCount(infra, deps.names.streams.events, deps.names.subjects.leaseEvent(past.id, "expired")),
-    ).toBe(1);
+    // Committed to the outbox with the expiry; the relay publishes it.
+    await waitFor(
+      async () =>
+        (await streamCount(
+          infra,
+          deps.names.streams.events,
+          deps.names.subjects.leaseEvent(past.id, "expired"),
+        )) === 1,
+      { message: "the expired event in the stream" },
+    );
     expect(await task.run(runContext(infra, "2"))).toEqual({ expired: 0 });
 
     const authenticate = createAuthenticator({ db, adminKey: undefined, acceptLeaseTokens: true });

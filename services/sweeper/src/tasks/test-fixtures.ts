@@ -19,6 +19,7 @@ export function capturingDispatcher(): NotificationDispatcher & { sent: Notifica
   return {
     sent,
     dispatch: (n) => void sent.push(n),
+    deliver: async (n) => (sent.push(n), true),
     idle: async () => undefined,
     close: async () => undefined,
   };

@@ -27,6 +27,7 @@ import {
 } from "../repositories/token-accounts.repository.js";
 import { writeAnswer } from "./answer-write.js";
 import { tokenFailure } from "./refresh-errors.js";
+import type { RefreshEvents } from "./refresh-events.js";
 import type { RefreshMetrics } from "./refresh-metrics.js";
 
 /** Test seams; production passes none. */
@@ -56,6 +57,8 @@ export interface LeaderDeps {
   now: () => Date;
   hooks?: RefreshHooks;
   fetch?: typeof fetch;
+  /** Builds the account events the leader's writes commit to the outbox. */
+  events?: Pick<RefreshEvents, "eventOf">;
 }
 
 /**
@@ -183,7 +186,14 @@ export async function refreshAsLeader(
     const expiresAt =
       outcome.expiresInSeconds === null ? null : new Date(now.getTime() + outcome.expiresInSeconds * 1000);
     const written = await writeAnswer(answers, deadline, (w) =>
-      writeRefreshedTokens(w, account.id, account.token_version, { ...sealed, expiresAt }, now),
+      writeRefreshedTokens(
+        w,
+        account.id,
+        account.token_version,
+        { ...sealed, expiresAt },
+        now,
+        deps.events && ((written) => deps.events!.eventOf("refreshed", written)),
+      ),
     );
     if (written) return { kind: "refreshed", account: written, answeredAt };
     return { kind: "superseded", accountId: account.id, latest: await findTokenAccount(db, account.id) };
@@ -200,7 +210,14 @@ export async function refreshAsLeader(
       deps.metrics.providerCalls.inc({ outcome: "account_terminal" });
       const statusReason = attempt.unresolved ? ROTATION_LOST : outcome.errorCode;
       const marked = await writeAnswer(answers, deadline, (w) =>
-        markNeedsReconnect(w, account.id, account.token_version, statusReason, now),
+        markNeedsReconnect(
+          w,
+          account.id,
+          account.token_version,
+          statusReason,
+          now,
+          deps.events?.eventOf("needs_reconnect", account, outcome.errorCode, statusReason),
+        ),
       );
       if (!marked)
         return { kind: "superseded", accountId: account.id, latest: await findTokenAccount(db, account.id) };

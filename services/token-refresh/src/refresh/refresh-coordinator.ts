@@ -250,10 +250,10 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
   async function settle(outcome: CoordinatorOutcome): Promise<RefreshResult> {
     switch (outcome.kind) {
       case "refreshed":
+        // Its `refreshed` event was committed with the tokens (outbox).
         // After the commit in both paths, so this is the whole crash window.
         metrics.answerToWrite.observe((performance.now() - outcome.answeredAt) / 1000);
         deps.onRefreshed?.(outcome.account);
-        events.publish("refreshed", outcome.account);
         return { account: outcome.account, refreshed: true };
       case "settled":
         metrics.coalescedWaiters.inc({ layer: "cross_process" });
@@ -284,7 +284,7 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
             "could not cache terminal failure; the account status still holds it",
           ),
         );
-        events.publish("needs_reconnect", account, errorCode, statusReason);
+        // Its `needs_reconnect` event was committed with the status change (outbox).
         throw tokenFailure(account, "NEEDS_RECONNECT", statusReason);
       }
       case "app_failed": {

@@ -1,7 +1,11 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { publishEvent, type Bus, type BusNames } from "@warden/bus";
+import type { Bus, BusNames } from "@warden/bus";
+import type { Database } from "@warden/db";
+import { accountOutboxEvent } from "@warden/events";
 import type { Logger } from "@warden/logger";
+import { enqueueEvents, type OutboxEvent } from "@warden/outbox";
+import type { Kysely } from "kysely";
 import { AccountEventSchema } from "@warden/proto/events/v1";
 import type { Subscription } from "nats";
 import type { TokenAccount } from "../repositories/token-accounts.repository.js";
@@ -25,11 +29,21 @@ export interface RefreshEventWaiter {
 /** Publishing and awaiting refresh events on `<ns>.events.account.<id>.<kind>`. */
 export interface RefreshEvents {
   /**
-   * Publishes after the write it reports has committed; never carries a token;
-   * never throws. `statusReason` says why a needs_reconnect happened (the
-   * provider's code, or rotation_lost).
+   * The event for the outbox, to commit in the transaction of the change it
+   * reports; never carries a token. `statusReason` says why a needs_reconnect
+   * happened (the provider's code, or rotation_lost).
    */
-  publish(kind: RefreshEventKind, account: TokenAccount, errorCode?: string, statusReason?: string): void;
+  eventOf(
+    kind: RefreshEventKind,
+    account: TokenAccount,
+    errorCode?: string,
+    statusReason?: string,
+  ): OutboxEvent;
+  /**
+   * Writes an event that reports no database change (a failed attempt) to the
+   * outbox in a transaction of its own; never carries a token; never throws.
+   */
+  publish(kind: RefreshEventKind, account: TokenAccount, errorCode?: string): void;
   /**
    * Subscribes to the account's events and resolves once the server has the
    * subscription, so an event published after this resolves cannot be missed
@@ -41,28 +55,36 @@ export interface RefreshEvents {
 const KINDS = new Set<string>(["refreshed", "refresh_failed", "needs_reconnect"]);
 
 /** Builds the events of one process on its bus connection. */
-export function createRefreshEvents(bus: Bus, names: BusNames, logger: Logger): RefreshEvents {
+export function createRefreshEvents(
+  bus: Bus,
+  names: BusNames,
+  logger: Logger,
+  db: Kysely<Database>,
+): RefreshEvents {
+  const eventOf = (kind: RefreshEventKind, account: TokenAccount, errorCode = "", statusReason = errorCode) =>
+    accountOutboxEvent(names, kind, {
+      accountId: account.id,
+      orgId: account.org_id,
+      projectId: account.project_id,
+      authConfigId: account.auth_config_id,
+      errorCode,
+      ...(kind === "needs_reconnect" ? { statusReason } : {}),
+      ...(kind === "refreshed" && account.expires_at
+        ? { expiresAt: timestampFromDate(account.expires_at) }
+        : {}),
+    });
   return {
-    publish(kind, account, errorCode = "", statusReason = "") {
-      const subject = names.subjects.accountEvent(account.id, kind);
-      publishEvent(bus.js, subject, AccountEventSchema, {
-        accountId: account.id,
-        orgId: account.org_id,
-        projectId: account.project_id,
-        authConfigId: account.auth_config_id,
-        errorCode,
-        statusReason,
-        ...(kind === "refreshed" && account.expires_at
-          ? { expiresAt: timestampFromDate(account.expires_at) }
-          : {}),
-        occurredAt: timestampFromDate(new Date()),
-      }).catch((error: unknown) => {
-        // Followers still wake: their wait is bounded and ends in a re-read.
-        logger.warn(
-          { accountId: account.id, kind, err: { message: errorMessage(error) } },
-          "could not publish account event",
-        );
-      });
+    eventOf,
+    publish(kind, account, errorCode = "") {
+      db.transaction()
+        .execute((trx) => enqueueEvents(trx, [eventOf(kind, account, errorCode)]))
+        .catch((error: unknown) => {
+          // Followers still wake: their wait is bounded and ends in a re-read.
+          logger.warn(
+            { accountId: account.id, kind, err: { message: errorMessage(error) } },
+            "could not write account event",
+          );
+        });
     },
     async listen(accountId) {
       const queue: RefreshEventSeen[] = [];

@@ -1,8 +1,14 @@
 import type { AuthConfigRow, ConnectedAccountRow, Database } from "@warden/db";
+import { enqueueEvents, type OutboxEvent } from "@warden/outbox";
 import { sql, type Kysely, type Transaction } from "kysely";
 import { NO_REFRESH_ATTEMPT } from "./refresh-attempts.repository.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/** Runs `work` in `db` if it is a transaction already, else in a new one (so a change and its event commit together). */
+function inTransaction<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db as Transaction<Database>) : db.transaction().execute(work);
+}
 
 /** The columns token-refresh reads of an account: tenancy, status, sealed tokens and the fencing version. */
 export type TokenAccount = Pick<
@@ -93,10 +99,27 @@ export interface RefreshedTokenWrite {
 /**
  * Stores a refresh's tokens (access and refresh together, in one statement)
  * only if the account's token_version is still the one the leader read, bumps
- * it and clears the recorded attempt; undefined when someone wrote newer
- * tokens (or reconnected) first.
+ * it and clears the recorded attempt, with the event `eventOf` builds (if
+ * given) in the same transaction; undefined when someone wrote newer tokens
+ * (or reconnected) first.
  */
 export async function writeRefreshedTokens(
+  db: Db,
+  id: string,
+  readVersion: number,
+  tokens: RefreshedTokenWrite,
+  now: Date,
+  eventOf?: (written: TokenAccount) => OutboxEvent,
+): Promise<TokenAccount | undefined> {
+  return inTransaction(db, async (trx) => {
+    const written = await updateTokens(trx, id, readVersion, tokens, now);
+    // The `refreshed` event commits with the tokens it reports, or not at all.
+    if (written && eventOf) await enqueueEvents(trx, [eventOf(written)]);
+    return written;
+  });
+}
+
+function updateTokens(
   db: Db,
   id: string,
   readVersion: number,
@@ -127,7 +150,8 @@ export async function writeRefreshedTokens(
  * Marks the account NEEDS_RECONNECT with `statusReason` (the provider's code,
  * or rotation_lost) and clears the recorded attempt, fenced like a token write
  * so a failure of stale tokens never disables an account that was reconnected
- * meanwhile; false when the fence refused it.
+ * meanwhile, with `event` (if given) in the same transaction; false when the
+ * fence refused it.
  */
 export async function markNeedsReconnect(
   db: Db,
@@ -135,20 +159,26 @@ export async function markNeedsReconnect(
   readVersion: number,
   statusReason: string,
   now: Date,
+  event?: OutboxEvent,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable("connected_accounts")
-    .set({
-      status: "needs_reconnect",
-      status_reason: statusReason,
-      status_changed_at: now,
-      updated_at: now,
-      ...NO_REFRESH_ATTEMPT,
-    })
-    .where("id", "=", id)
-    .where("token_version", "=", readVersion)
-    .where("status", "=", "active")
-    .where("deleted_at", "is", null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return inTransaction(db, async (trx) => {
+    const result = await trx
+      .updateTable("connected_accounts")
+      .set({
+        status: "needs_reconnect",
+        status_reason: statusReason,
+        status_changed_at: now,
+        updated_at: now,
+        ...NO_REFRESH_ATTEMPT,
+      })
+      .where("id", "=", id)
+      .where("token_version", "=", readVersion)
+      .where("status", "=", "active")
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    const marked = result.numUpdatedRows > 0n;
+    // The `needs_reconnect` event commits with the status change, or not at all.
+    if (marked && event) await enqueueEvents(trx, [event]);
+    return marked;
+  });
 }

@@ -273,7 +273,7 @@ export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshC
         return { account: outcome.latest, refreshed: true };
       }
       case "account_failed": {
-        const { account, errorCode, statusReason } = outcome;
+        const { account, statusReason } = outcome;
         await cacheAccountFailure(
           redis,
           { accountId: account.id, code: statusReason, tokenVersion: account.token_version },

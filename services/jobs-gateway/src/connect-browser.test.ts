@@ -23,6 +23,7 @@ let browser: Browser;
 let connect: ReturnType<typeof connectClient<typeof ConnectService>>;
 let accounts: ReturnType<typeof connectClient<typeof AccountsService>>;
 let authConfigId: string;
+let operatorKey: string;
 const shots = process.env.WARDEN_DASHBOARD_SCREENSHOTS;
 
 beforeAll(async () => {
@@ -35,8 +36,10 @@ beforeAll(async () => {
   const { apiKey } = await admin.createApiKey({
     orgId: org!.id,
     projectId: project!.id,
-    scopes: ["accounts:read", "accounts:write"],
+    // jobs:read too: the dashboard opens on the jobs page.
+    scopes: ["accounts:read", "accounts:write", "jobs:read"],
   });
+  operatorKey = apiKey;
   connect = connectClient(ConnectService, gateway.url, apiKey);
   accounts = connectClient(AccountsService, gateway.url, apiKey);
   const { authConfig } = await accounts.createAuthConfig({
@@ -71,7 +74,15 @@ async function screenshot(page: Page, name: string) {
 async function connectInBrowser(page: Page, externalUserId: string) {
   const returnUrl = `${gateway.url}/?connected=${externalUserId}`;
   const session = await connect.createConnectSession({ authConfigId, externalUserId, scopes: [], returnUrl });
-  await page.goto(session.authorizeUrl, { waitUntil: "domcontentloaded" });
+  return {
+    sessionId: session.sessionId,
+    ...(await consentAt(page, session.authorizeUrl, returnUrl, externalUserId)),
+  };
+}
+
+/** Follows an authorize URL through the provider's login (when asked) and consent pages, back to `returnUrl`. */
+async function consentAt(page: Page, authorizeUrl: string, returnUrl: string, externalUserId: string) {
+  await page.goto(authorizeUrl, { waitUntil: "domcontentloaded" });
   const landed = page.waitForURL((url) => url.toString().startsWith(returnUrl), {
     waitUntil: "commit",
     timeout: 60_000,
@@ -87,7 +98,7 @@ async function connectInBrowser(page: Page, externalUserId: string) {
   await screenshot(page, "consent");
   await page.locator('button:has-text("Continue")').click();
   await landed;
-  return { sessionId: session.sessionId, landedAt: new URL(page.url()) };
+  return { landedAt: new URL(page.url()) };
 }
 
 async function storedTokens(accountId: string, externalUserId: string) {
@@ -127,9 +138,21 @@ describe("the connect flow in a browser against a real OAuth server (oidc-provid
       await sql`update connected_accounts set status = 'needs_reconnect', status_reason = 'invalid_grant' where id = ${accountId}`.execute(
         gateway.deps.db,
       );
-      const second = await connectInBrowser(page, "alice");
+      // The operator takes the reconnect link from the dashboard's needs-reconnect page.
+      await page.goto(gateway.url);
+      await page.locator("#api-key").fill(operatorKey);
+      await page.keyboard.press("Enter");
+      await page.getByRole("link", { name: "Needs reconnect" }).click();
+      const row = page.locator("tbody tr", { hasText: accountId });
+      await row.getByRole("button", { name: "Reconnect link" }).click();
+      const link = row.locator("input.reconnect-link");
+      await link.waitFor();
+      await screenshot(page, "dashboard-reconnect-link");
+      const authorizeUrl = await link.inputValue();
+      const second = await consentAt(page, authorizeUrl, `${gateway.url}/?`, "alice");
       expect(second.landedAt.searchParams.get("account_id")).toBe(accountId);
-      expect(await connect.getConnectSession({ sessionId: second.sessionId })).toMatchObject({
+      const sessionId = second.landedAt.searchParams.get("connect_session")!;
+      expect(await connect.getConnectSession({ sessionId })).toMatchObject({
         status: ConnectSessionStatus.CONNECTED,
         reconnected: true,
       });

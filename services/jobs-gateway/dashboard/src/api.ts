@@ -2,6 +2,7 @@ import { createClient, type Client, type Interceptor } from "@connectrpc/connect
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { AccountsService } from "@warden/proto/accounts/v1";
 import { AuditService } from "@warden/proto/audit/v1";
+import { ConnectService } from "@warden/proto/connect/v1";
 import { JobsService } from "@warden/proto/jobs/v1";
 
 /** The services the dashboard calls, on the same origin that served it. */
@@ -9,6 +10,7 @@ export interface DashboardClients {
   jobs: Client<typeof JobsService>;
   accounts: Client<typeof AccountsService>;
   audit: Client<typeof AuditService>;
+  connect: Client<typeof ConnectService>;
 }
 
 /** Connect-web clients sending `key` as the bearer on every call. */
@@ -22,5 +24,6 @@ export function createClients(key: string): DashboardClients {
     jobs: createClient(JobsService, transport),
     accounts: createClient(AccountsService, transport),
     audit: createClient(AuditService, transport),
+    connect: createClient(ConnectService, transport),
   };
 }

@@ -5,7 +5,46 @@ import type { PageContext } from "./page-context.js";
 
 const PAGE_SIZE = 50;
 
-function accountRow(account: ConnectedAccount): HTMLTableRowElement {
+/**
+ * A row with a "Reconnect link" action: it starts a connect session for the
+ * account's user and shows the provider's authorize URL to send them (valid 10
+ * minutes, once). When they finish, the callback reconnects this same account.
+ */
+function accountRow(ctx: PageContext, account: ConnectedAccount): HTMLTableRowElement {
+  const action = el("td", { class: "wrap" });
+  const button = el("button", { type: "button", class: "small" }, "Reconnect link");
+  button.addEventListener("click", () => {
+    button.disabled = true;
+    ctx.clients.connect
+      .createConnectSession(
+        {
+          authConfigId: account.authConfigId,
+          externalUserId: account.externalUserId,
+          scopes: [],
+          returnUrl: `${location.origin}/`,
+        },
+        { signal: ctx.signal },
+      )
+      .then((session) => {
+        const link = el("input", {
+          class: "mono reconnect-link",
+          readonly: true,
+          value: session.authorizeUrl,
+          "aria-label": `reconnect link for ${account.externalUserId}`,
+        });
+        replaceChildren(
+          action,
+          link,
+          el("div", { class: "muted" }, "send this link to the user; it works once, for 10 minutes"),
+        );
+        link.select();
+      })
+      .catch((error: unknown) => {
+        button.disabled = false;
+        ctx.fail(error);
+      });
+  });
+  action.append(button);
   return el(
     "tr",
     {},
@@ -14,6 +53,7 @@ function accountRow(account: ConnectedAccount): HTMLTableRowElement {
     el("td", { class: "mono" }, account.authConfigId),
     el("td", { class: "mono" }, account.statusReason || "–"),
     el("td", { class: "nowrap" }, formatTime(account.updatedAt)),
+    action,
   );
 }
 
@@ -48,8 +88,9 @@ export async function renderReconnectPage(ctx: PageContext): Promise<void> {
           { label: "Auth config" },
           { label: "Provider error" },
           { label: "Since" },
+          { label: "Reconnect" },
         ],
-        page.accounts.map(accountRow),
+        page.accounts.map((account) => accountRow(ctx, account)),
         "No account needs a reconnect.",
       ),
       el(
@@ -74,7 +115,7 @@ export async function renderReconnectPage(ctx: PageContext): Promise<void> {
     el(
       "p",
       { class: "muted" },
-      "Their refresh failed terminally (e.g. invalid_grant). Once the user reconnects, store the new tokens with ",
+      "Their refresh failed terminally (e.g. invalid_grant). A reconnect link sends the user through the provider's consent page and brings the same account back (the auth config needs an authorize URL); tokens obtained elsewhere can be stored with ",
       el("code", {}, "warden accounts reconnect <account> --access-token … --refresh-token …"),
     ),
     holder,

@@ -39,7 +39,9 @@ import { ALL_SCOPES } from "../../jobs-gateway/src/test-e2e-tenant.js";
 
 const ACCOUNTS = 20_000;
 const FLAKY_ACCOUNTS = 60;
-const FLAKY_FAILURES = 25;
+// Fewer than the breaker's threshold (20 consecutive app-level failures): this test is about each
+// refused item's own outcome and its retry; revoke-breaker.test.ts covers the breaker.
+const FLAKY_FAILURES = 15;
 const DELETED_PROJECT_ACCOUNTS = 30;
 
 let stack: E2eStack;
@@ -285,7 +287,7 @@ describe("revoke jobs end to end (gateway + 2 executors as processes)", () => {
       scope: { kind: ScopeKind.PROJECT, id: projectId },
     });
     const first = (await watchUntilEnd(created!.id, 180_000)).at(-1)!;
-    expect(first.status).toBe(JobStatus.COMPLETED);
+    expect(first.status).toBe(JobStatus.COMPLETED_WITH_FAILURES);
     expect(first.counts).toMatchObject({
       total: BigInt(FLAKY_ACCOUNTS),
       failed: BigInt(FLAKY_FAILURES),

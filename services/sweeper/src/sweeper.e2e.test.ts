@@ -28,7 +28,7 @@ import { startReceiver, type ReceivedRequest, type TestReceiver } from "./notifi
 const MINUTE = 60_000;
 // What an operator sets: a fast digest and lease expiry, everything else left at its default.
 const CONFIGURED_INTERVALS: Record<string, number> = {
-  "jobs-recovery": MINUTE,
+  "jobs-recovery": 10_000,
   "refresh-ahead": MINUTE,
   "leases-expiry": 2_000,
   "secrets-purge": 10 * MINUTE,

@@ -161,7 +161,18 @@ describe("CreateRevokeJob dry_run", () => {
       total += want.total;
     }
     expect(Number(preview.totalAccounts)).toBe(total);
-    expect(await footprint()).toEqual(before);
+    // The only trace a dry run leaves is its audit row: who previewed which scope is
+    // exactly what an audit must answer. Nothing else changed.
+    const after = await footprint();
+    expect(after["table:audit_events"]).toBe(before["table:audit_events"]! + 1);
+    expect({ ...after, "table:audit_events": 0 }).toEqual({ ...before, "table:audit_events": 0 });
+    const audited = await gateway.deps.db
+      .selectFrom("audit_events")
+      .select(["action", "outcome"])
+      .orderBy("occurred_at", "desc")
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    expect(audited).toEqual({ action: "warden.jobs.v1.JobsService/CreateRevokeJob", outcome: "ok" });
   });
 
   it("counts exactly what the planner plans: a real job over the same scope plans total_accounts items", async () => {

@@ -114,21 +114,35 @@ describe("fan-out notifier", () => {
     const live = await receiver();
     const hanging = await receiver(() => "hang");
     const refusing = `http://127.0.0.1:${await freePort()}/hook`;
-    const fanOut = createFanOutNotifier([webhook(hanging.url, 2_000), webhook(refusing), webhook(live.url)]);
+    const liveSink = webhook(live.url);
+    let liveDelivered: () => void = () => {};
+    const delivered = new Promise<void>((resolve) => (liveDelivered = resolve));
+    const fanOut = createFanOutNotifier([
+      webhook(hanging.url, 60_000),
+      webhook(refusing),
+      {
+        ...liveSink,
+        send: async (n, signal) => {
+          await liveSink.send(n, signal);
+          liveDelivered();
+        },
+      },
+    ]);
     const controller = new AbortController();
-    const started = Date.now();
-    const sending = fanOut.send(notification, controller.signal);
-    const outcome = sending.then(
+    let settled = false;
+    const outcome = fanOut.send(notification, controller.signal).then(
       () => undefined,
       (error: unknown) => error,
     );
-    while (live.requests.length === 0 && Date.now() - started < 10_000)
-      await new Promise((r) => setTimeout(r, 10));
+    void outcome.finally(() => (settled = true));
+    // The live sink is done while the hanging one still holds the fan-out open: one bad sink
+    // never blocks the others.
+    await delivered;
     expect(live.requests).toHaveLength(1);
-    expect(live.requests[0]!.at - started).toBeLessThan(1_500);
+    expect(settled).toBe(false);
     controller.abort(new Error("test over"));
     const error = await outcome;
     expect(error).toBeInstanceOf(AggregateError);
-    expect((error as AggregateError).errors).toHaveLength(2);
+    expect((error as AggregateError).errors.map(String)).toHaveLength(2);
   });
 });

@@ -22,6 +22,8 @@ beforeAll(async () => {
     WARDEN_SWEEPER_INTERVAL_MS: String(INTERVAL_MS),
     WARDEN_SWEEPER_LEASE_TTL_MS: "1500",
     WARDEN_ADMIN_KEY: `admin-${randomBytes(12).toString("hex")}`,
+    // The sweeper re-seals secrets (secrets-reseal), so it holds the keys like every service.
+    WARDEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
   };
   replicas = await Promise.all(["r1", "r2", "r3"].map((id) => startSweeperProcess(id, env)));
 });

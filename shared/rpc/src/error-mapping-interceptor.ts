@@ -1,5 +1,6 @@
-import type { Interceptor } from "@connectrpc/connect";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import { correctDecodeError } from "./request-decode-errors.js";
 import { toConnectError } from "./to-connect-error.js";
 
 /**
@@ -15,6 +16,9 @@ export function errorMappingInterceptor(logger: Logger): Interceptor {
       if (!res.stream) return res;
       return { ...res, message: mapStreamErrors(res.message, log) };
     } catch (error) {
+      // A client stream's messages are decoded while the handler reads them, after the
+      // request gate: a malformed one surfaces here and is the client's error all the same.
+      if (error instanceof ConnectError) correctDecodeError(error, req.method.input.typeName);
       throw toConnectError(error, log);
     }
   };

@@ -6,7 +6,7 @@
 // writes nothing and gets a plain error page.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { clientSecretAssociatedData, sealAccountTokens } from "@warden/crypto";
-import type { ConnectSessionRow } from "@warden/db";
+import { appendAuditEvents, type ConnectSessionRow } from "@warden/db";
 import { newId } from "@warden/ids";
 import { hashOAuthState, requestAuthorizationCodeGrant } from "@warden/oauth";
 import { accountRefreshFailureKey } from "@warden/redis";
@@ -52,7 +52,7 @@ export function createConnectCallback(
   const { db, logger } = deps;
   const now = deps.now ?? (() => new Date());
 
-  async function handle(url: URL, res: ServerResponse): Promise<void> {
+  async function handle(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const state = url.searchParams.get("state");
     if (!state) return errorPage(res, 400, "This sign-in link is incomplete: it carries no state.");
     const stateHash = hashOAuthState(state);
@@ -60,7 +60,24 @@ export function createConnectCallback(
     if (!session) return refuse(res, await findConnectSessionByState(db, stateHash));
 
     const outcome = await complete(session, url.searchParams);
-    await finishConnectSession(db, session.id, outcome, now());
+    const finishedAt = now();
+    await finishConnectSession(db, session.id, outcome, finishedAt);
+    // Not an RPC, so the audit interceptor never sees it: the callback records its own row
+    // (the browser is anonymous; the session and the account are the objects).
+    await appendAuditEvents(db, [
+      {
+        id: newId("auditEvent"),
+        occurred_at: finishedAt,
+        actor_kind: "anonymous",
+        actor_id: null,
+        org_id: session.org_id,
+        action: `GET ${CONNECT_CALLBACK_PATH}`,
+        object_ids: outcome.status === "connected" ? [session.id, outcome.accountId] : [session.id],
+        outcome: outcome.status === "connected" ? "ok" : "failed_precondition",
+        client_address: req.socket.remoteAddress ?? "",
+        reason: outcome.status === "connected" ? "" : outcome.errorCode,
+      },
+    ]);
     logger.info(
       {
         sessionId: session.id,
@@ -166,7 +183,7 @@ export function createConnectCallback(
     if (req.method !== "GET" || !req.url?.startsWith(CONNECT_CALLBACK_PATH)) return false;
     const url = new URL(req.url, "http://callback.invalid");
     if (url.pathname !== CONNECT_CALLBACK_PATH) return false;
-    handle(url, res).catch((error: unknown) => {
+    handle(url, req, res).catch((error: unknown) => {
       logger.error({ err: error }, "connect callback failed");
       if (!res.headersSent) errorPage(res, 503, "Connecting the account failed. Try again in a moment.");
       else res.destroy();

@@ -171,6 +171,20 @@ describe("the OAuth connect flow (authorization code + PKCE)", () => {
       .where("id", "=", session.sessionId)
       .executeTakeFirstOrThrow();
     expect(stored).toEqual({ code_verifier_ciphertext: null, status: "connected" });
+    const audited = await gateway.deps.db
+      .selectFrom("audit_events")
+      .select(["action", "outcome", "object_ids", "org_id"])
+      .where("action", "=", "GET /oauth/callback")
+      .where(sql<boolean>`${session.sessionId} = any(object_ids)`)
+      .execute();
+    expect(audited).toEqual([
+      {
+        action: "GET /oauth/callback",
+        outcome: "ok",
+        object_ids: [session.sessionId, accountId],
+        org_id: expect.stringMatching(/^org_/),
+      },
+    ]);
   });
 
   it("a replayed state writes nothing and shows an error page, even when two callbacks race", async () => {

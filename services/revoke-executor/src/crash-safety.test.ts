@@ -52,7 +52,6 @@ describe("revoke executor crash safety", () => {
     first.kill("SIGKILL");
     await first.exited;
     const afterFirst = await expectCountsAddUp(db, jobId);
-    console.log("after first kill", afterFirst);
 
     const second = await startExecutor(env);
     await waitFor(async () => (await readJob(db, jobId)).revoked >= afterFirst.revoked + 800, {
@@ -62,7 +61,7 @@ describe("revoke executor crash safety", () => {
     });
     second.kill("SIGKILL");
     await second.exited;
-    console.log("after second kill", await expectCountsAddUp(db, jobId));
+    await expectCountsAddUp(db, jobId);
 
     const third = await startExecutor(env);
     const job = await waitForJobStatus(db, jobId, "completed", 120_000).catch(async (error: unknown) => {

@@ -106,7 +106,6 @@ describe("revoke events across a NATS restart and an executor SIGKILL", () => {
     });
     // A NATS restart: the relays cannot publish while it is down, and what the
     // ledger commits meanwhile waits in the outbox.
-    console.log("restarting nats", await readJob(db, jobId));
     await nats.stop();
     await nats.start();
     await waitFor(async () => (await readJob(db, jobId)).revoked >= (ACCOUNTS * 3) / 5, {
@@ -114,7 +113,6 @@ describe("revoke events across a NATS restart and an executor SIGKILL", () => {
       timeoutMs: 120_000,
     });
     // An executor killed with events committed but maybe not yet relayed: the other's relay takes them.
-    console.log("killing an executor", await readJob(db, jobId));
     first!.kill("SIGKILL");
     await first!.exited;
 

@@ -224,7 +224,12 @@ function post(
     void (async () => {
       for (let offset = 0; offset < body.byteLength && !answered; offset += SLICE) {
         if (!req.write(body.subarray(offset, offset + SLICE)))
-          await new Promise<void>((resume) => {
+          await new Promise<void>((resolve) => {
+            // Whichever comes first; the other two listeners go, so slices never pile them up.
+            const resume = () => {
+              req.off("drain", resume).off("response", resume).off("close", resume);
+              resolve();
+            };
             req.once("drain", resume);
             req.once("response", resume);
             req.once("close", resume);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ClientAuthMethod } from "./client-auth.js";
@@ -93,6 +94,8 @@ function baseUrl(address: AddressInfo): string {
 export async function startMockProvider(options: MockProviderOptions = {}): Promise<MockProvider> {
   const initialSettings = applySettingsPatch(defaultSettings(), splitSettings(options));
   const closing = new AbortController();
+  // Every delayed answer waits on this one signal: hundreds at once is the load a benchmark asks for.
+  setMaxListeners(0, closing.signal);
   const counters = createCounters();
   const store = createTokenStore({ now: options.now ?? Date.now });
   const ctx: ProviderContext = {

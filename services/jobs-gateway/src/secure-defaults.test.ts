@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { startServiceProcess } from "@warden/testkit";
 import { describe, expect, it } from "vitest";
-import { loadGatewayConfig } from "./config.js";
+import { loadGatewayConfig, publicUrlOf } from "./config.js";
 
 const KEY = `k1:${Buffer.alloc(32, 1).toString("base64")}`;
 const ADMIN = "admin-key-of-at-least-16";
@@ -26,6 +26,22 @@ describe("secure defaults: production refuses development fallbacks", () => {
       loadGatewayConfig({ NODE_ENV: "production", WARDEN_ENCRYPTION_KEYS: KEY, WARDEN_ADMIN_KEY: ADMIN }),
     ).not.toThrow();
     expect(() => loadGatewayConfig({})).not.toThrow();
+  });
+
+  it("WARDEN_PUBLIC_URL must be https outside loopback, and defaults to the loopback gateway port", () => {
+    expect(publicUrlOf(loadGatewayConfig({ WARDEN_GATEWAY_PORT: "7123" }))).toBe("http://127.0.0.1:7123");
+    expect(publicUrlOf(loadGatewayConfig({ WARDEN_PUBLIC_URL: "https://warden.example.com/" }))).toBe(
+      "https://warden.example.com",
+    );
+    expect(publicUrlOf(loadGatewayConfig({ WARDEN_PUBLIC_URL: "http://localhost:7070" }))).toBe(
+      "http://localhost:7070",
+    );
+    expect(() => loadGatewayConfig({ WARDEN_PUBLIC_URL: "http://warden.example.com" })).toThrow(
+      /WARDEN_PUBLIC_URL: must be https/,
+    );
+    expect(() => loadGatewayConfig({ WARDEN_PUBLIC_URL: "https://warden.example.com/?x=1" })).toThrow(
+      /WARDEN_PUBLIC_URL: must not carry a query or fragment/,
+    );
   });
 
   it("binds listeners to 127.0.0.1 unless WARDEN_BIND_HOST says otherwise", () => {

@@ -3,28 +3,30 @@
 // ceilings: the provider driven by the fastest Node HTTP client, batched ledger
 // writes alone, JetStream publish alone and consume+ack alone.
 import { availableParallelism } from "node:os";
-import { fromBinary } from "@bufbuild/protobuf";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { busNames } from "@warden/bus";
-import { JobEventSchema } from "@warden/proto/events/v1";
-import {
-  openTestStack,
-  readJob,
-  seedProject,
-  startProjectJob,
-  startTestExecutor,
-  type SeededProject,
-} from "@warden/revoke-executor/testing";
+import * as currentBuild from "@warden/revoke-executor/testing";
+import { openTestStack, seedProject, type SeededProject } from "@warden/revoke-executor/testing";
 import { nodeHttpRate, undiciRate } from "./http-ceiling.js";
 import { consumeAckRate, publishRate } from "./jetstream-ceiling.js";
 import { ledgerRate } from "./ledger-ceiling.js";
-import { startCpuProfile } from "./cpu-profile.js";
-import { cpuShares, cpuSnapshot, totalCpuMs, withCpuCost } from "./process-cpu.js";
+import { endToEndPhase, type BuildUnderTest, type PhaseResult } from "./end-to-end-phase.js";
+import { withCpuCost } from "./process-cpu.js";
 import { startProviderProcess } from "./provider-process.js";
-import { startExecutorProcesses } from "./executor-processes.js";
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
 const CEILING_ITEMS = Number(process.env.BENCH_CEILING_ITEMS ?? 30_000);
-const EXECUTOR_PROCESSES = Number(process.env.BENCH_EXECUTORS ?? 0);
+// Executor processes as deployed; 0 runs one executor inside this process (for BENCH_PROFILE),
+// where Warden's CPU then also holds the driver's light polling.
+const EXECUTOR_PROCESSES = Number(process.env.BENCH_EXECUTORS ?? 1);
+// A checkout of an earlier build (its own `pnpm install` done): its executor runs the same
+// end-to-end phase first, in this run, on BENCH_BASELINE_EXECUTORS processes (default 1).
+const BASELINE_DIR = process.env.BENCH_BASELINE_DIR;
+// pnpm runs the script in bench/: a relative BENCH_BASELINE_DIR means where it was typed.
+const INVOKED_FROM = process.env.INIT_CWD ?? process.cwd();
+const BASELINE_EXECUTORS = Number(process.env.BENCH_BASELINE_EXECUTORS ?? 1);
+
 const HTTP_CONCURRENCY = 32; // the executor's default per-auth-config bound
 
 const fmt = (n: number) => `${Math.round(n).toLocaleString("en-US")} items/s`;
@@ -39,21 +41,20 @@ async function main() {
       `bench:revoke — ${ACCOUNTS.toLocaleString("en-US")} accounts, provider at zero latency (namespace ${stack.namespace})`,
     );
     const seedStarted = performance.now();
-    const project = await seedProject(db, stack.keyring, {
-      accounts: ACCOUNTS,
-      revokeUrl: provider.revokeUrl,
-    });
     // Each ceiling runs twice and the second pass is reported: the first warms the JIT
     // (a cold HTTP client measured here at half its warm rate), as the long end-to-end run is.
-    const ledgerProjects: SeededProject[] = [];
-    for (let pass = 0; pass < 2; pass++)
-      ledgerProjects.push(
-        await seedProject(db, stack.keyring, {
-          accounts: CEILING_ITEMS,
-          revokeUrl: provider.revokeUrl,
-          orgId: project.orgId,
-        }),
-      );
+    const firstPass = await seedProject(db, stack.keyring, {
+      accounts: CEILING_ITEMS,
+      revokeUrl: provider.revokeUrl,
+    });
+    const ledgerProjects: SeededProject[] = [
+      firstPass,
+      await seedProject(db, stack.keyring, {
+        accounts: CEILING_ITEMS,
+        revokeUrl: provider.revokeUrl,
+        orgId: firstPass.orgId,
+      }),
+    ];
     log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
     const basic = `Basic ${Buffer.from(`${provider.clientId}:${provider.clientSecret}`).toString("base64")}`;
@@ -75,46 +76,24 @@ async function main() {
     );
     await provider.reset();
 
-    // BENCH_EXECUTORS=N runs the end-to-end phase on N executor processes instead of one in this process.
-    const { stop } =
-      EXECUTOR_PROCESSES > 0
-        ? await startExecutorProcesses(stack, EXECUTOR_PROCESSES)
-        : await startTestExecutor(stack);
-    const stopProfile = await startCpuProfile();
-    const cpuBefore = cpuSnapshot();
-    const started = performance.now();
-    let jobId = "";
-    const completed = new Promise<number>((resolve) => {
-      const sub = stack.bus.nc.subscribe(busNames(stack.namespace).subjects.jobEvents(), {
-        callback: (_error, msg) => {
-          if (!msg.subject.endsWith(".completed") || fromBinary(JobEventSchema, msg.data).job?.id !== jobId)
-            return;
-          sub.unsubscribe();
-          resolve(performance.now());
-        },
-      });
-    });
-    jobId = await startProjectJob(db, stack.bus, stack.namespace, project);
-    let plannedAt = 0;
-    const watchPlanning = (async () => {
-      for (;;) {
-        const job = await readJob(db, jobId);
-        if (job.status !== "planning") return (plannedAt = performance.now());
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    })();
-    const finishedAt = await completed;
-    const cpuAfter = cpuSnapshot();
-    const cpu = cpuShares(cpuBefore, cpuAfter, finishedAt - started);
-    await watchPlanning;
-    await stopProfile();
-    await stop();
-    const job = await readJob(db, jobId);
-    const counters = await provider.counters();
-    const endToEnd = job.revoked / ((finishedAt - started) / 1000);
-    const planning = job.total / ((plannedAt - started) / 1000);
+    // Each build runs on its own namespace, seeded by its own fixtures, so the earlier build
+    // finds the schema it migrates to.
+    const phase = (build: BuildUnderTest, executors: number) =>
+      endToEndPhase({ build, executors, accounts: ACCOUNTS, provider, nats: stack.bus.nc });
+    const baseline =
+      BASELINE_DIR === undefined
+        ? undefined
+        : await phase(
+            {
+              label: "baseline",
+              testing: (await import(
+                pathToFileURL(resolve(INVOKED_FROM, BASELINE_DIR, "services/revoke-executor/src/testing.ts")).href
+              )) as typeof currentBuild,
+            },
+            Math.max(1, BASELINE_EXECUTORS),
+          );
+    const current = await phase({ label: "current", testing: currentBuild }, EXECUTOR_PROCESSES);
     const lowest = Math.min(http.rate, ledger.rate, publish.rate, consume.rate);
-    const e2eCpuUs = (totalCpuMs(cpuBefore, cpuAfter) * 1000) / job.revoked;
     // Every item passes through all four stages, so no pipeline of them can beat the machine's
     // cores divided by the stages' summed CPU cost per item (as each costs when run alone).
     const stagesCpuUs = http.cpuUsPerItem + ledger.cpuUsPerItem + publish.cpuUsPerItem + consume.cpuUsPerItem;
@@ -131,25 +110,31 @@ async function main() {
     log(
       `  stages together: ${Math.round(stagesCpuUs)} µs CPU/item → at most ${fmt(cpuBound)} on ${availableParallelism()} cores = ${(cpuBound / lowest).toFixed(2)} × the lowest ceiling`,
     );
-    log("end to end:");
+    if (baseline !== undefined) {
+      log(
+        `end to end, baseline build (${BASELINE_DIR}), ${Math.max(1, BASELINE_EXECUTORS)} executor process(es):`,
+      );
+      reportPhase(baseline);
+    }
     log(
-      `  job ${job.status}: ${job.revoked}/${job.total} revoked, ${job.failed} failed; provider saw ${counters.revokeCalls} revoke calls`,
+      `end to end, this build, ${EXECUTOR_PROCESSES > 0 ? `${EXECUTOR_PROCESSES} executor process(es)` : "executor in the driver process"}:`,
     );
-    log(
-      `  planning (scope → work items)            ${fmt(planning)}  (${((plannedAt - started) / 1000).toFixed(1)} s)`,
-    );
-    log(
-      `  end-to-end revoke                        ${fmt(endToEnd)}  (${((finishedAt - started) / 1000).toFixed(1)} s)`,
-    );
-    // Where the two cores went during the run (share of one core each): what bounds it.
-    if (cpu !== "")
-      log(`  cpu during the run (share of one core): ${cpu}; ${Math.round(e2eCpuUs)} µs CPU/item`);
+    reportPhase(current);
+    if (baseline !== undefined) {
+      log("against the baseline (same run, same machine):");
+      log(
+        `  rate          × ${(current.rate / baseline.rate).toFixed(2)}  (target ≥ 2.00 with BENCH_EXECUTORS=2 against 1)`,
+      );
+      log(
+        `  CPU per item  × ${(current.cpuUsPerItem.total / baseline.cpuUsPerItem.total).toFixed(2)}  (target ≤ 0.50)`,
+      );
+    }
     log("targets:");
     log(
-      `  end-to-end / lowest ceiling = ${(endToEnd / lowest).toFixed(2)} (target ≥ 0.50) ${endToEnd >= 0.5 * lowest ? "MET" : "MISSED"}`,
+      `  end-to-end / lowest ceiling = ${(current.rate / lowest).toFixed(2)} (target ≥ 0.50) ${current.rate >= 0.5 * lowest ? "MET" : "MISSED"}`,
     );
     log(
-      `  planning / raw publish      = ${(planning / publish.rate).toFixed(2)} (target ≥ 0.33) ${planning >= publish.rate / 3 ? "MET" : "MISSED"}`,
+      `  planning / raw publish      = ${(current.planningRate / publish.rate).toFixed(2)} (target ≥ 0.33) ${current.planningRate >= publish.rate / 3 ? "MET" : "MISSED"}`,
     );
   } finally {
     const names = busNames(stack.namespace);
@@ -159,6 +144,23 @@ async function main() {
     await stack.close();
     provider.stop();
   }
+}
+
+function reportPhase(phase: PhaseResult): void {
+  const us = (n: number) => `${Math.round(n)} µs`;
+  log(
+    `  job ${phase.status}: ${phase.revoked}/${phase.total} revoked, ${phase.failed} failed; provider saw ${phase.revokeCalls} revoke calls`,
+  );
+  log(
+    `  planning (scope → work items)            ${fmt(phase.planningRate)}  (${phase.planningSeconds.toFixed(1)} s)`,
+  );
+  log(`  end-to-end revoke                        ${fmt(phase.rate)}  (${phase.seconds.toFixed(1)} s)`);
+  const c = phase.cpuUsPerItem;
+  log(
+    `  CPU per item: ${us(c.total)} = executors ${us(c.warden)} + PostgreSQL backends ${us(c.postgres)} + nats-server ${us(c.nats)} (provider and driver excluded)`,
+  );
+  // Where the machine's cores went (every process, by name): what bounds the run.
+  if (phase.machineShares !== "") log(`  machine during the run (share of one core): ${phase.machineShares}`);
 }
 
 await main();

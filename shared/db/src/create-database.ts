@@ -11,6 +11,8 @@ export interface DatabaseOptions {
   connectTimeoutMs?: number;
   /** Server-side cap on one statement. */
   statementTimeoutMs?: number;
+  /** What pg_stat_activity shows for its connections; `warden:<namespace>` unless set. */
+  applicationName?: string;
   /** Called when an idle pooled connection dies (e.g. PostgreSQL restarted). */
   onPoolError?: (error: Error) => void;
 }
@@ -40,7 +42,7 @@ export function createDatabase(options: DatabaseOptions): DatabaseHandle {
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     options: `-c search_path=${options.namespace}`,
-    application_name: `warden:${options.namespace}`,
+    application_name: options.applicationName ?? `warden:${options.namespace}`,
   });
   // Without listeners a connection error (PostgreSQL restarting) would crash
   // the process: idle clients report through the pool, checked-out ones emit

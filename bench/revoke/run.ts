@@ -87,7 +87,8 @@ async function main() {
             {
               label: "baseline",
               testing: (await import(
-                pathToFileURL(resolve(INVOKED_FROM, BASELINE_DIR, "services/revoke-executor/src/testing.ts")).href
+                pathToFileURL(resolve(INVOKED_FROM, BASELINE_DIR, "services/revoke-executor/src/testing.ts"))
+                  .href
               )) as typeof currentBuild,
             },
             Math.max(1, BASELINE_EXECUTORS),

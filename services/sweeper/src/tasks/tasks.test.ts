@@ -4,7 +4,7 @@ import { hashSecretToken, Keyring } from "@warden/crypto";
 import { busNames } from "@warden/bus";
 import { newId } from "@warden/ids";
 import { waitFor } from "@warden/testkit";
-import { JobEventSchema } from "@warden/proto/events/v1";
+import { AccountEventSchema, JobEventSchema } from "@warden/proto/events/v1";
 import { RefreshDueSchema, RevokePlanSchema, RevokeWorkItemSchema } from "@warden/proto/work/v1";
 import { authConfigRefreshFailureKey } from "@warden/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -350,6 +350,56 @@ describe("secrets-purge", () => {
     expect(await db.selectFrom("connected_accounts").select("id").where("id", "=", live).execute()).toEqual(
       [],
     );
+  });
+});
+
+describe("secrets-purge events", () => {
+  it("writes one deleted event (status_reason purged) per hard-deleted account in its delete's transaction, none for kept ones", async () => {
+    const db = infra.database.db;
+    const tenant = await seedTenant(db);
+    const twoHoursAgo = new Date(Date.now() - 2 * HOUR);
+    const settled = await seedAccount(db, tenant, {
+      deleted_at: twoHoursAgo,
+      status: "deleted",
+      tokens: false,
+    });
+    const stillLive = await seedAccount(db, tenant, { deleted_at: twoHoursAgo, status: "deleted" });
+    const recent = await seedAccount(db, tenant, {
+      deleted_at: new Date(Date.now() - MIN),
+      status: "deleted",
+    });
+    const task = createSecretsPurgeTask(deps, { intervalMs: MIN, safetyWindowMs: HOUR });
+    expect(await task.run(runContext(infra, "purge-events"))).toMatchObject({ accounts: 1 });
+
+    const subject = (id: string) => deps.names.subjects.accountEvent(id, "deleted");
+    const outboxEmpty = async () =>
+      (await db.selectFrom("outbox_events").select("id").limit(1).execute()).length === 0;
+    await waitFor(
+      async () =>
+        (await outboxEmpty()) && (await streamCount(infra, deps.names.streams.events, subject(settled))) > 0,
+      { message: "the purged account's deleted event on the events stream" },
+    );
+    const events = await streamMessages(
+      infra,
+      deps.names.streams.events,
+      subject(settled),
+      AccountEventSchema,
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      accountId: settled,
+      orgId: tenant.orgId,
+      projectId: tenant.projectId,
+      authConfigId: tenant.authConfigId,
+      eventId: `account:${settled}:purged`,
+      statusReason: "purged",
+    });
+    for (const kept of [stillLive, recent])
+      expect(await streamCount(infra, deps.names.streams.events, subject(kept))).toBe(0);
+    // Running again purges nothing new and writes no second event.
+    expect(await task.run(runContext(infra, "purge-events-2"))).toMatchObject({ accounts: 0 });
+    await waitFor(outboxEmpty, { message: "the outbox to drain" });
+    expect(await streamCount(infra, deps.names.streams.events, subject(settled))).toBe(1);
   });
 });
 

@@ -15,9 +15,12 @@ import { createLedgerRetentionTask } from "./ledger-retention.js";
 import { createReconnectDigestTask } from "./reconnect-digest.js";
 import { createRefreshAheadTask } from "./refresh-ahead.js";
 import { createSecretsPurgeTask } from "./secrets-purge.js";
+import type { Notification } from "../notifications/notification.js";
+import type { SweeperTask } from "../scheduler/sweeper-task.js";
 import type { TaskDeps } from "./task-deps.js";
 import {
   capturingDispatcher,
+  drainNotificationOutbox,
   runContext,
   seedAccount,
   seedAuthConfig,
@@ -443,32 +446,40 @@ describe("ledger-retention", () => {
 });
 
 describe("reconnect-digest", () => {
+  // The task writes its notifications to the notification outbox; these tests take them from there.
+  const sent: Notification[] = [];
+  const run = async (task: SweeperTask, runId: string) => {
+    const result = await task.run(runContext(infra, runId));
+    sent.push(...(await drainNotificationOutbox(infra.database.db)));
+    return result;
+  };
+
   it("sends one aggregated notification for accounts that entered NEEDS_RECONNECT since the last digest", async () => {
     const db = infra.database.db;
     const tenant = await seedTenant(db);
     const task = createReconnectDigestTask(deps, { intervalMs: HOUR });
-    await task.run(runContext(infra, "0"));
-    dispatcher.sent.length = 0;
+    await run(task, "0");
+    sent.length = 0;
     await seedAccount(db, tenant, { status: "needs_reconnect" });
     await seedAccount(db, tenant, { status: "needs_reconnect" });
     await seedAccount(db, tenant, { status: "active" });
-    expect(await task.run(runContext(infra, "1"))).toEqual({ accounts: 2, authConfigs: 1 });
-    expect(dispatcher.sent).toHaveLength(1);
-    const [digest] = dispatcher.sent;
+    expect(await run(task, "1")).toEqual({ accounts: 2, authConfigs: 1 });
+    expect(sent).toHaveLength(1);
+    const [digest] = sent;
     expect(digest).toMatchObject({ kind: "reconnect_digest", metadata: { accounts: 2 } });
     expect(digest!.text).toContain(tenant.authConfigId);
     expect(digest!.idempotencyKey).toMatch(/^reconnect-digest:\d+:ca_\w+$/);
     expect(JSON.stringify(digest)).not.toMatch(/sealed|SECRET/);
-    expect(await task.run(runContext(infra, "2"))).toEqual({ accounts: 0, authConfigs: 0 });
-    expect(dispatcher.sent).toHaveLength(1);
+    expect(await run(task, "2")).toEqual({ accounts: 0, authConfigs: 0 });
+    expect(sent).toHaveLength(1);
   });
 
   it("reports each rotation_lost account once, in a notification of its own naming the reason, apart from the digest", async () => {
     const db = infra.database.db;
     const tenant = await seedTenant(db);
     const task = createReconnectDigestTask(deps, { intervalMs: HOUR });
-    await task.run(runContext(infra, "6"));
-    dispatcher.sent.length = 0;
+    await run(task, "6");
+    sent.length = 0;
     const lost = [
       await seedAccount(db, tenant, { status: "needs_reconnect" }),
       await seedAccount(db, tenant, { status: "needs_reconnect" }),
@@ -484,8 +495,8 @@ describe("reconnect-digest", () => {
       .set({ status_reason: "invalid_grant" })
       .where("id", "=", revokedByUser)
       .execute();
-    expect(await task.run(runContext(infra, "7"))).toEqual({ accounts: 3, authConfigs: 1 });
-    const byKind = (kind: string) => dispatcher.sent.filter((n) => n.kind === kind);
+    expect(await run(task, "7")).toEqual({ accounts: 3, authConfigs: 1 });
+    const byKind = (kind: string) => sent.filter((n) => n.kind === kind);
     expect(byKind("reconnect_digest")).toHaveLength(1);
     expect(byKind("reconnect_digest")[0]!.metadata).toMatchObject({
       accounts: 1,
@@ -500,10 +511,10 @@ describe("reconnect-digest", () => {
       });
       expect(notification.idempotencyKey).toMatch(/^rotation-lost:ca_\w+:\d+$/);
     }
-    expect(dispatcher.sent).toHaveLength(3);
+    expect(sent).toHaveLength(3);
     // Claimed once: the next runs report nothing again.
-    expect(await task.run(runContext(infra, "8"))).toEqual({ accounts: 0, authConfigs: 0 });
-    expect(dispatcher.sent).toHaveLength(3);
+    expect(await run(task, "8")).toEqual({ accounts: 0, authConfigs: 0 });
+    expect(sent).toHaveLength(3);
   });
 
   it("reports an account again when it needs a reconnect again after being reconnected", async () => {
@@ -511,21 +522,21 @@ describe("reconnect-digest", () => {
     const tenant = await seedTenant(db);
     const task = createReconnectDigestTask(deps, { intervalMs: HOUR });
     const accountId = await seedAccount(db, tenant, { status: "needs_reconnect" });
-    await task.run(runContext(infra, "3"));
-    dispatcher.sent.length = 0;
+    await run(task, "3");
+    sent.length = 0;
     const later = new Date(Date.now() + 60_000);
     await db
       .updateTable("connected_accounts")
       .set({ status: "active", status_changed_at: later })
       .where("id", "=", accountId)
       .execute();
-    expect(await task.run(runContext(infra, "4"))).toEqual({ accounts: 0, authConfigs: 0 });
+    expect(await run(task, "4")).toEqual({ accounts: 0, authConfigs: 0 });
     await db
       .updateTable("connected_accounts")
       .set({ status: "needs_reconnect", status_changed_at: new Date(later.getTime() + 1000) })
       .where("id", "=", accountId)
       .execute();
-    expect(await task.run(runContext(infra, "5"))).toMatchObject({ accounts: 1 });
-    expect(dispatcher.sent[0]!.metadata).toMatchObject({ account_ids: [accountId] });
+    expect(await run(task, "5")).toMatchObject({ accounts: 1 });
+    expect(sent[0]!.metadata).toMatchObject({ account_ids: [accountId] });
   });
 });

@@ -101,6 +101,13 @@ const sweeperSchema = z
     WARDEN_NOTIFY_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     WARDEN_NOTIFY_SLACK_URLS: urlList,
     WARDEN_NOTIFY_TIMEOUT_MS: positiveMs(10_000),
+    /**
+     * How long a replica's claim on an outbox notification lasts unrenewed: a
+     * notification whose deliverer died is delivered again this long after.
+     */
+    WARDEN_NOTIFY_CLAIM_MS: positiveMs(MINUTE),
+    /** How often each replica looks for notifications other replicas wrote (its own it delivers at once). */
+    WARDEN_NOTIFY_POLL_INTERVAL_MS: positiveMs(5_000),
     /** Route events (job failures, lease expiry, auth config faults) to notifications. */
     WARDEN_NOTIFY_EVENTS: z
       .enum(["true", "false"], { message: "must be true or false" })

@@ -16,6 +16,7 @@ import { loadSweeperConfig } from "./config.js";
 import { buildNotifier } from "./notifications/build-notifier.js";
 import { runEventRouter } from "./notifications/event-router.js";
 import { createNotificationDispatcher } from "./notifications/notification-dispatcher.js";
+import { startNotificationDelivery } from "./notifications/notification-outbox-delivery.js";
 import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 import { createScheduler } from "./scheduler/scheduler.js";
 import { registerTaskLagMetric } from "./scheduler/task-lag-metric.js";
@@ -66,8 +67,18 @@ const names = busNames(config.WARDEN_NAMESPACE);
 const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message), {
   production: config.NODE_ENV === "production",
 });
+// Every replica delivers the notification outbox (claims keep replicas apart), leader or not.
+const notificationDelivery = startNotificationDelivery({
+  db: database.db,
+  notifications,
+  logger,
+  settings: {
+    claimMs: config.WARDEN_NOTIFY_CLAIM_MS,
+    pollIntervalMs: config.WARDEN_NOTIFY_POLL_INTERVAL_MS,
+  },
+});
 const allTasks = buildAllTasks(
-  { db: database.db, redis, bus, names, notifications, keyring, registry },
+  { db: database.db, redis, bus, names, notifications, notificationDelivery, keyring, registry },
   config,
 );
 const scheduler = createScheduler({
@@ -130,6 +141,12 @@ onShutdownSignal(logger, () => [
   { name: "flush audit log", run: () => audit.close() },
   { name: "flush api key last use", run: () => lastUsed.close() },
   { name: "stop scheduler", run: () => scheduler.stop() },
+  {
+    name: "stop notification delivery",
+    // Deliveries still retrying after the grace are aborted and their rows handed back for any replica.
+    run: () =>
+      Promise.all([notificationDelivery.stop(), notifications.close(config.WARDEN_SHUTDOWN_GRACE_MS)]),
+  },
   {
     name: "stop event router",
     run: async () => {

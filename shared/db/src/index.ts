@@ -49,7 +49,14 @@ export type {
   NewConnectSessionRow,
   ConnectSessionStatusColumn,
 } from "./tables/connect.table.js";
-export type { OutboxEventsTable, OutboxEventRow, NewOutboxEventRow } from "./tables/outbox.table.js";
+export type {
+  OutboxEventsTable,
+  OutboxEventRow,
+  NewOutboxEventRow,
+  NotificationOutboxTable,
+  NotificationOutboxRow,
+  NewNotificationOutboxRow,
+} from "./tables/outbox.table.js";
 export type {
   AuditEventsTable,
   AuditEventRow,

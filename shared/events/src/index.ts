@@ -5,8 +5,9 @@ export { JOB_STATUS_TO_PROTO, SCOPE_KIND_TO_PROTO, jobStatusToProto, jobToProto 
 export { leaseEventOf } from "./lease-event.js";
 export type { VisibleLeaseRow } from "./lease-to-proto.js";
 export { isLeaseLive, leaseToProto } from "./lease-to-proto.js";
-export type { AccountEventFields } from "./outbox-events.js";
+export type { AccountDeletion, AccountEventFields } from "./outbox-events.js";
 export {
+  accountDeletedOutboxEvent,
   accountOutboxEvent,
   accountRevokedOutboxEvent,
   jobOutboxEvent,

@@ -3,6 +3,7 @@ import { busNames } from "@warden/bus";
 import { AccountEventSchema, JobEventSchema, LeaseEventSchema } from "@warden/proto/events/v1";
 import { describe, expect, it } from "vitest";
 import {
+  accountDeletedOutboxEvent,
   accountOutboxEvent,
   accountRevokedOutboxEvent,
   jobOutboxEvent,
@@ -45,6 +46,30 @@ describe("outbox event builders", () => {
       eventId: lost.eventId,
     });
     expect(lost.eventId).not.toBe(revoked.eventId);
+  });
+
+  it("give an account's soft delete and its purge one stable id each, on the deleted subject, with ids only", () => {
+    const account = { id: "ca_3", org_id: "org_1", project_id: "prj_1", auth_config_id: "ac_1" };
+    const deleted = accountDeletedOutboxEvent(names, account, "deleted", { jobId: "pj_7" });
+    expect(deleted.subject).toBe("warden.events.account.ca_3.deleted");
+    expect(deleted.eventId).toBe("account:ca_3:deleted");
+    expect(accountDeletedOutboxEvent(names, account, "deleted").eventId).toBe(deleted.eventId);
+    expect(fromBinary(AccountEventSchema, deleted.payload)).toMatchObject({
+      accountId: "ca_3",
+      orgId: "org_1",
+      projectId: "prj_1",
+      authConfigId: "ac_1",
+      jobId: "pj_7",
+      statusReason: "deleted",
+      eventId: "account:ca_3:deleted",
+    });
+    const purged = accountDeletedOutboxEvent(names, account, "purged");
+    expect(purged.subject).toBe(deleted.subject);
+    expect(purged.eventId).toBe("account:ca_3:purged");
+    expect(fromBinary(AccountEventSchema, purged.payload)).toMatchObject({
+      statusReason: "purged",
+      jobId: "",
+    });
   });
 
   it("never put a lease's token hash into a lease event", () => {

@@ -47,6 +47,42 @@ export function accountRevokedOutboxEvent(
   );
 }
 
+/**
+ * How an account stopped existing: `deleted` when DeleteConnectedAccount
+ * soft-deletes it (tokens unreadable from then on), `purged` when the
+ * sweeper hard-deletes its row and ciphertexts after the safety window.
+ */
+export type AccountDeletion = "deleted" | "purged";
+
+/**
+ * An account `deleted` event for the outbox (ids only, never a token), with
+ * `status_reason` saying which deletion it reports. Each deletion happens to an
+ * account at most once, so its id is `account:<id>:<deletion>` and a repeated
+ * write of the same fact dedupes; the soft delete and the later purge are two
+ * facts with two ids.
+ */
+export function accountDeletedOutboxEvent(
+  names: BusNames,
+  account: RevokedAccount,
+  deletion: AccountDeletion,
+  options: { jobId?: string; occurredAt?: Date } = {},
+): OutboxEvent {
+  return outboxEventOf(
+    names.subjects.accountEvent(account.id, "deleted"),
+    AccountEventSchema,
+    {
+      accountId: account.id,
+      orgId: account.org_id,
+      projectId: account.project_id,
+      authConfigId: account.auth_config_id,
+      jobId: options.jobId ?? "",
+      statusReason: deletion,
+      occurredAt: timestampFromDate(options.occurredAt ?? new Date()),
+    },
+    `account:${account.id}:${deletion}`,
+  );
+}
+
 /** The fields an account event may carry (never a token); `occurredAt` defaults to now. */
 export type AccountEventFields = Omit<
   MessageInitShape<typeof AccountEventSchema>,

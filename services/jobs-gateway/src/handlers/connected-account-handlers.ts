@@ -7,6 +7,7 @@ import {
   type Principal,
   listProjectFilter,
 } from "@warden/auth";
+import { busNames } from "@warden/bus";
 import { sealAccountTokens } from "@warden/crypto";
 import {
   readKeysetPage,
@@ -15,8 +16,10 @@ import {
   type ConnectedAccountRow,
   type NewConnectedAccountRow,
 } from "@warden/db";
+import { accountDeletedOutboxEvent } from "@warden/events";
 import { alreadyExists, invalidArgument, notFound, WardenError } from "@warden/errors";
 import { newId, parseId } from "@warden/ids";
+import { enqueueEvents } from "@warden/outbox";
 import { accountRefreshFailureKey } from "@warden/redis";
 import {
   AccountStatus,
@@ -75,6 +78,7 @@ type AccountInput = Pick<
 export function createConnectedAccountHandlers(deps: GatewayDeps) {
   const { db, keyring, cursors, redis, logger } = deps;
   const now = deps.now ?? (() => new Date());
+  const names = busNames(deps.namespace);
 
   async function visibleAuthConfig(principal: Principal, id: string): Promise<AuthConfigRow> {
     return visibleOrNotFound(principal, "auth config", id, await findLiveAuthConfig(db, id), authConfigPlace);
@@ -272,7 +276,16 @@ export function createConnectedAccountHandlers(deps: GatewayDeps) {
           throw new WardenError("unimplemented", "revoke_on_delete is not available yet");
         jobId = await deps.startOrJoinRevokeJob(principal, { kind: "connected_account", id });
       }
-      const deleted = await softDeleteAccount(db, id, now());
+      // The deleted event commits with the soft delete or not at all (DESIGN §8): a
+      // delete that lost a race (already deleted) writes neither.
+      const deleted = await db.transaction().execute(async (trx) => {
+        const row = await softDeleteAccount(trx, id, now());
+        if (row)
+          await enqueueEvents(trx, [
+            accountDeletedOutboxEvent(names, row, "deleted", { jobId, occurredAt: row.deleted_at ?? now() }),
+          ]);
+        return row;
+      });
       if (!deleted) throw notFound("connected account", id);
       return create(DeleteConnectedAccountResponseSchema, { account: accountToProto(deleted), jobId });
     },

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Notification } from "../notifications/notification.js";
+import { enqueueNotifications } from "../notifications/notification-outbox.repository.js";
 import type { SweeperTask } from "../scheduler/sweeper-task.js";
 import type { TaskDeps } from "./task-deps.js";
 
@@ -13,6 +14,33 @@ const TASK = "reconnect-digest";
 const ROTATION_LOST = "rotation_lost";
 
 /**
+ * Claims every NEEDS_RECONNECT episode no digest reported yet (reconnect_notified_at
+ * set in the statement that reads it) and returns them grouped by auth config,
+ * each rotation_lost account on a row of its own.
+ */
+const claimEpisodes = sql<ClaimedRow>`
+  with claimed as (
+    update connected_accounts
+       set reconnect_notified_at = greatest(now(), status_changed_at)
+     where status = 'needs_reconnect'
+       and deleted_at is null
+       and (reconnect_notified_at is null or reconnect_notified_at < status_changed_at)
+    returning id, org_id, project_id, auth_config_id, status_reason, status_changed_at
+  )
+  select false as rotation_lost, org_id, project_id, auth_config_id, count(*)::int as count,
+         (array_agg(id order by id))[1:${sql.lit(MAX_LISTED)}] as account_ids,
+         null::timestamptz as status_changed_at, now() as claimed_at
+    from claimed
+   where status_reason is distinct from ${ROTATION_LOST}
+   group by org_id, project_id, auth_config_id
+  union all
+  select true, org_id, project_id, auth_config_id, 1, array[id],
+         status_changed_at, now()
+    from claimed
+   where status_reason = ${ROTATION_LOST}
+   order by auth_config_id`;
+
+/**
  * reconnect-digest: one notification per run listing the accounts whose
  * current NEEDS_RECONNECT episode no digest has reported yet, grouped by auth
  * config — never one per account — except accounts that lost a rotated
@@ -21,7 +49,10 @@ const ROTATION_LOST = "rotation_lost";
  * episode is claimed exactly once with reconnect_notified_at in the same
  * statement that reads it, so a status change that commits late (or is
  * stamped by a skewed clock) is still reported by the next run instead of
- * falling behind a time watermark, and no account is reported twice.
+ * falling behind a time watermark, and no account is reported twice. The
+ * notifications are written to the notification outbox in the claim's
+ * transaction and delivered from there, so a crash never loses a claimed
+ * episode's report.
  */
 export function createReconnectDigestTask(deps: TaskDeps, options: ReconnectDigestOptions): SweeperTask {
   return {
@@ -29,33 +60,23 @@ export function createReconnectDigestTask(deps: TaskDeps, options: ReconnectDige
     intervalMs: options.intervalMs,
     async run(context) {
       context.signal.throwIfAborted();
-      const { rows } = await sql<ClaimedRow>`
-        with claimed as (
-          update connected_accounts
-             set reconnect_notified_at = greatest(now(), status_changed_at)
-           where status = 'needs_reconnect'
-             and deleted_at is null
-             and (reconnect_notified_at is null or reconnect_notified_at < status_changed_at)
-          returning id, org_id, project_id, auth_config_id, status_reason, status_changed_at
-        )
-        select false as rotation_lost, org_id, project_id, auth_config_id, count(*)::int as count,
-               (array_agg(id order by id))[1:${sql.lit(MAX_LISTED)}] as account_ids,
-               null::timestamptz as status_changed_at, now() as claimed_at
-          from claimed
-         where status_reason is distinct from ${ROTATION_LOST}
-         group by org_id, project_id, auth_config_id
-        union all
-        select true, org_id, project_id, auth_config_id, 1, array[id],
-               status_changed_at, now()
-          from claimed
-         where status_reason = ${ROTATION_LOST}
-         order by auth_config_id`.execute(deps.db);
-      const groups = rows.filter((row) => !row.rotation_lost);
-      const lost = rows.filter((row) => row.rotation_lost);
-      const total = groups.reduce((sum, g) => sum + g.count, 0);
-      if (total > 0) deps.notifications.dispatch(digestNotification(groups, total, groups[0]!.claimed_at));
-      for (const row of lost) deps.notifications.dispatch(rotationLostNotification(row));
-      return { accounts: total + lost.length, authConfigs: new Set(rows.map((r) => r.auth_config_id)).size };
+      // The claim and the notifications reporting it commit together (DESIGN §8): a
+      // sweeper that dies after the commit leaves them in the outbox for any replica
+      // to deliver; one that dies before it leaves the accounts unclaimed.
+      const { rows, outgoing } = await deps.db.transaction().execute(async (trx) => {
+        const claimed = (await claimEpisodes.execute(trx)).rows;
+        const groups = claimed.filter((row) => !row.rotation_lost);
+        const total = groups.reduce((sum, g) => sum + g.count, 0);
+        const notifications = [
+          ...(total > 0 ? [digestNotification(groups, total, groups[0]!.claimed_at)] : []),
+          ...claimed.filter((row) => row.rotation_lost).map(rotationLostNotification),
+        ];
+        await enqueueNotifications(trx, notifications);
+        return { rows: claimed, outgoing: notifications };
+      });
+      if (outgoing.length > 0) deps.notificationDelivery?.nudge();
+      const total = rows.reduce((sum, row) => sum + row.count, 0);
+      return { accounts: total, authConfigs: new Set(rows.map((r) => r.auth_config_id)).size };
     },
   };
 }

@@ -1,6 +1,8 @@
-import type { ScopeKindColumn } from "@warden/db";
+import type { Database, ScopeKindColumn } from "@warden/db";
+import { accountDeletedOutboxEvent } from "@warden/events";
+import { enqueueEvents } from "@warden/outbox";
 import { createRevokeJobPublisher, startOrJoinRevokeJob } from "@warden/revoke-jobs";
-import { sql, type Expression, type SqlBool } from "kysely";
+import { sql, type Expression, type SqlBool, type Transaction } from "kysely";
 import type { SweeperTask, TaskRunContext } from "../scheduler/sweeper-task.js";
 import { BATCH_SIZE, type TaskDeps } from "./task-deps.js";
 
@@ -109,45 +111,55 @@ async function deleteSettledAccounts(deps: TaskDeps, cutoff: Date, context: Task
   let deleted = 0;
   for (;;) {
     context.signal.throwIfAborted();
-    const rows = await deps.db
-      .deleteFrom("connected_accounts")
-      .where("id", "in", (eb) =>
-        eb
-          .selectFrom("connected_accounts as a")
-          .innerJoin("auth_configs as ac", "ac.id", "a.auth_config_id")
-          .innerJoin("projects as p", "p.id", "a.project_id")
-          .select("a.id")
-          .where(purgeable(cutoff))
-          .where((w) =>
-            w.or([
-              w("a.revoked_upstream_at", "is not", null),
-              w("ac.revoke_url", "is", null),
-              w.and([
-                w("a.access_token_ciphertext", "is", null),
-                w("a.refresh_token_ciphertext", "is", null),
-              ]),
-            ]),
-          )
-          // An in-flight job still working on the account keeps it until its item is final.
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom("revoke_items as i")
-                  .innerJoin("revoke_jobs as j", "j.id", "i.job_id")
-                  .select("i.account_id")
-                  .whereRef("i.account_id", "=", "a.id")
-                  .where("i.status", "=", "pending")
-                  .where("j.status", "in", ["planning", "running"]),
-              ),
-            ),
-          )
-          .limit(BATCH_SIZE),
-      )
-      .returning("id")
-      .execute();
+    // Each batch's `deleted` events (status_reason purged) commit with its delete or not at all.
+    const rows = await deps.db.transaction().execute(async (trx) => {
+      const purged = await purgeSettledBatch(trx, cutoff);
+      await enqueueEvents(
+        trx,
+        purged.map((account) => accountDeletedOutboxEvent(deps.names, account, "purged")),
+      );
+      return purged;
+    });
     deleted += rows.length;
     if (rows.length < BATCH_SIZE) return deleted;
   }
+}
+
+/** Hard-deletes up to BATCH_SIZE settled accounts (leases cascade); returns their ids. */
+async function purgeSettledBatch(trx: Transaction<Database>, cutoff: Date) {
+  return trx
+    .deleteFrom("connected_accounts")
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("connected_accounts as a")
+        .innerJoin("auth_configs as ac", "ac.id", "a.auth_config_id")
+        .innerJoin("projects as p", "p.id", "a.project_id")
+        .select("a.id")
+        .where(purgeable(cutoff))
+        .where((w) =>
+          w.or([
+            w("a.revoked_upstream_at", "is not", null),
+            w("ac.revoke_url", "is", null),
+            w.and([w("a.access_token_ciphertext", "is", null), w("a.refresh_token_ciphertext", "is", null)]),
+          ]),
+        )
+        // An in-flight job still working on the account keeps it until its item is final.
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("revoke_items as i")
+                .innerJoin("revoke_jobs as j", "j.id", "i.job_id")
+                .select("i.account_id")
+                .whereRef("i.account_id", "=", "a.id")
+                .where("i.status", "=", "pending")
+                .where("j.status", "in", ["planning", "running"]),
+            ),
+          ),
+        )
+        .limit(BATCH_SIZE),
+    )
+    .returning(["id", "org_id", "project_id", "auth_config_id"])
+    .execute();
 }
 
 async function deleteEmptyParents(

@@ -4,7 +4,7 @@ import { hashSecretToken, Keyring } from "@warden/crypto";
 import { busNames } from "@warden/bus";
 import { newId } from "@warden/ids";
 import { waitFor } from "@warden/testkit";
-import { JobEventSchema } from "@warden/proto/events/v1";
+import { AccountEventSchema, JobEventSchema } from "@warden/proto/events/v1";
 import { RefreshDueSchema, RevokePlanSchema, RevokeWorkItemSchema } from "@warden/proto/work/v1";
 import { authConfigRefreshFailureKey } from "@warden/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,9 +15,12 @@ import { createLedgerRetentionTask } from "./ledger-retention.js";
 import { createReconnectDigestTask } from "./reconnect-digest.js";
 import { createRefreshAheadTask } from "./refresh-ahead.js";
 import { createSecretsPurgeTask } from "./secrets-purge.js";
+import type { Notification } from "../notifications/notification.js";
+import type { SweeperTask } from "../scheduler/sweeper-task.js";
 import type { TaskDeps } from "./task-deps.js";
 import {
   capturingDispatcher,
+  drainNotificationOutbox,
   runContext,
   seedAccount,
   seedAuthConfig,
@@ -353,6 +356,56 @@ describe("secrets-purge", () => {
   });
 });
 
+describe("secrets-purge events", () => {
+  it("writes one deleted event (status_reason purged) per hard-deleted account in its delete's transaction, none for kept ones", async () => {
+    const db = infra.database.db;
+    const tenant = await seedTenant(db);
+    const twoHoursAgo = new Date(Date.now() - 2 * HOUR);
+    const settled = await seedAccount(db, tenant, {
+      deleted_at: twoHoursAgo,
+      status: "deleted",
+      tokens: false,
+    });
+    const stillLive = await seedAccount(db, tenant, { deleted_at: twoHoursAgo, status: "deleted" });
+    const recent = await seedAccount(db, tenant, {
+      deleted_at: new Date(Date.now() - MIN),
+      status: "deleted",
+    });
+    const task = createSecretsPurgeTask(deps, { intervalMs: MIN, safetyWindowMs: HOUR });
+    expect(await task.run(runContext(infra, "purge-events"))).toMatchObject({ accounts: 1 });
+
+    const subject = (id: string) => deps.names.subjects.accountEvent(id, "deleted");
+    const outboxEmpty = async () =>
+      (await db.selectFrom("outbox_events").select("id").limit(1).execute()).length === 0;
+    await waitFor(
+      async () =>
+        (await outboxEmpty()) && (await streamCount(infra, deps.names.streams.events, subject(settled))) > 0,
+      { message: "the purged account's deleted event on the events stream" },
+    );
+    const events = await streamMessages(
+      infra,
+      deps.names.streams.events,
+      subject(settled),
+      AccountEventSchema,
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      accountId: settled,
+      orgId: tenant.orgId,
+      projectId: tenant.projectId,
+      authConfigId: tenant.authConfigId,
+      eventId: `account:${settled}:purged`,
+      statusReason: "purged",
+    });
+    for (const kept of [stillLive, recent])
+      expect(await streamCount(infra, deps.names.streams.events, subject(kept))).toBe(0);
+    // Running again purges nothing new and writes no second event.
+    expect(await task.run(runContext(infra, "purge-events-2"))).toMatchObject({ accounts: 0 });
+    await waitFor(outboxEmpty, { message: "the outbox to drain" });
+    expect(await streamCount(infra, deps.names.streams.events, subject(settled))).toBe(1);
+  });
+});
+
 describe("ledger-retention", () => {
   it("deletes ledgers of jobs finished before the retention and keeps the rest", async () => {
     const db = infra.database.db;
@@ -393,32 +446,40 @@ describe("ledger-retention", () => {
 });
 
 describe("reconnect-digest", () => {
+  // The task writes its notifications to the notification outbox; these tests take them from there.
+  const sent: Notification[] = [];
+  const run = async (task: SweeperTask, runId: string) => {
+    const result = await task.run(runContext(infra, runId));
+    sent.push(...(await drainNotificationOutbox(infra.database.db)));
+    return result;
+  };
+
   it("sends one aggregated notification for accounts that entered NEEDS_RECONNECT since the last digest", async () => {
     const db = infra.database.db;
     const tenant = await seedTenant(db);
     const task = createReconnectDigestTask(deps, { intervalMs: HOUR });
-    await task.run(runContext(infra, "0"));
-    dispatcher.sent.length = 0;
+    await run(task, "0");
+    sent.length = 0;
     await seedAccount(db, tenant, { status: "needs_reconnect" });
     await seedAccount(db, tenant, { status: "needs_reconnect" });
     await seedAccount(db, tenant, { status: "active" });
-    expect(await task.run(runContext(infra, "1"))).toEqual({ accounts: 2, authConfigs: 1 });
-    expect(dispatcher.sent).toHaveLength(1);
-    const [digest] = dispatcher.sent;
+    expect(await run(task, "1")).toEqual({ accounts: 2, authConfigs: 1 });
+    expect(sent).toHaveLength(1);
+    const [digest] = sent;
     expect(digest).toMatchObject({ kind: "reconnect_digest", metadata: { accounts: 2 } });
     expect(digest!.text).toContain(tenant.authConfigId);
     expect(digest!.idempotencyKey).toMatch(/^reconnect-digest:\d+:ca_\w+$/);
     expect(JSON.stringify(digest)).not.toMatch(/sealed|SECRET/);
-    expect(await task.run(runContext(infra, "2"))).toEqual({ accounts: 0, authConfigs: 0 });
-    expect(dispatcher.sent).toHaveLength(1);
+    expect(await run(task, "2")).toEqual({ accounts: 0, authConfigs: 0 });
+    expect(sent).toHaveLength(1);
   });
 
   it("reports each rotation_lost account once, in a notification of its own naming the reason, apart from the digest", async () => {
     const db = infra.database.db;
     const tenant = await seedTenant(db);
     const task = createReconnectDigestTask(deps, { intervalMs: HOUR });
-    await task.run(runContext(infra, "6"));
-    dispatcher.sent.length = 0;
+    await run(task, "6");
+    sent.length = 0;
     const lost = [
       await seedAccount(db, tenant, { status: "needs_reconnect" }),
       await seedAccount(db, tenant, { status: "needs_reconnect" }),
@@ -434,8 +495,8 @@ describe("reconnect-digest", () => {
       .set({ status_reason: "invalid_grant" })
       .where("id", "=", revokedByUser)
       .execute();
-    expect(await task.run(runContext(infra, "7"))).toEqual({ accounts: 3, authConfigs: 1 });
-    const byKind = (kind: string) => dispatcher.sent.filter((n) => n.kind === kind);
+    expect(await run(task, "7")).toEqual({ accounts: 3, authConfigs: 1 });
+    const byKind = (kind: string) => sent.filter((n) => n.kind === kind);
     expect(byKind("reconnect_digest")).toHaveLength(1);
     expect(byKind("reconnect_digest")[0]!.metadata).toMatchObject({
       accounts: 1,
@@ -450,10 +511,10 @@ describe("reconnect-digest", () => {
       });
       expect(notification.idempotencyKey).toMatch(/^rotation-lost:ca_\w+:\d+$/);
     }
-    expect(dispatcher.sent).toHaveLength(3);
+    expect(sent).toHaveLength(3);
     // Claimed once: the next runs report nothing again.
-    expect(await task.run(runContext(infra, "8"))).toEqual({ accounts: 0, authConfigs: 0 });
-    expect(dispatcher.sent).toHaveLength(3);
+    expect(await run(task, "8")).toEqual({ accounts: 0, authConfigs: 0 });
+    expect(sent).toHaveLength(3);
   });
 
   it("reports an account again when it needs a reconnect again after being reconnected", async () => {
@@ -461,21 +522,21 @@ describe("reconnect-digest", () => {
     const tenant = await seedTenant(db);
     const task = createReconnectDigestTask(deps, { intervalMs: HOUR });
     const accountId = await seedAccount(db, tenant, { status: "needs_reconnect" });
-    await task.run(runContext(infra, "3"));
-    dispatcher.sent.length = 0;
+    await run(task, "3");
+    sent.length = 0;
     const later = new Date(Date.now() + 60_000);
     await db
       .updateTable("connected_accounts")
       .set({ status: "active", status_changed_at: later })
       .where("id", "=", accountId)
       .execute();
-    expect(await task.run(runContext(infra, "4"))).toEqual({ accounts: 0, authConfigs: 0 });
+    expect(await run(task, "4")).toEqual({ accounts: 0, authConfigs: 0 });
     await db
       .updateTable("connected_accounts")
       .set({ status: "needs_reconnect", status_changed_at: new Date(later.getTime() + 1000) })
       .where("id", "=", accountId)
       .execute();
-    expect(await task.run(runContext(infra, "5"))).toMatchObject({ accounts: 1 });
-    expect(dispatcher.sent[0]!.metadata).toMatchObject({ account_ids: [accountId] });
+    expect(await run(task, "5")).toMatchObject({ accounts: 1 });
+    expect(sent[0]!.metadata).toMatchObject({ account_ids: [accountId] });
   });
 });

@@ -5,6 +5,7 @@ import { newId } from "@warden/ids";
 import type { Kysely } from "kysely";
 import type { TestInfrastructure } from "../test-infrastructure.js";
 import type { Notification } from "../notifications/notification.js";
+import { notificationOf } from "../notifications/notification-outbox.repository.js";
 import type { NotificationDispatcher } from "../notifications/notification-dispatcher.js";
 import type { TaskRunContext } from "../scheduler/sweeper-task.js";
 
@@ -23,6 +24,12 @@ export function capturingDispatcher(): NotificationDispatcher & { sent: Notifica
     idle: async () => undefined,
     close: async () => undefined,
   };
+}
+
+/** Takes every notification waiting in the notification outbox (deleting them), oldest first. */
+export async function drainNotificationOutbox(db: Kysely<Database>): Promise<Notification[]> {
+  const rows = await db.deleteFrom("notification_outbox").returningAll().execute();
+  return rows.sort((a, b) => Number(a.id) - Number(b.id)).map(notificationOf);
 }
 
 /** An org, a project and an auth config (with or without a revoke URL). */

@@ -10,6 +10,7 @@ import * as refreshAttempts from "./2026_11_30_0011_refresh_attempts.js";
 import * as auditAndKeyLifecycle from "./2026_11_30_0012_audit_and_key_lifecycle.js";
 import * as revokeItemDescriptions from "./2026_11_30_0013_revoke_item_descriptions.js";
 import * as connectSessions from "./2026_11_30_0015_connect_sessions.js";
+import * as notificationOutbox from "./2026_11_30_0016_notification_outbox.js";
 
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_30_0012_audit_and_key_lifecycle": auditAndKeyLifecycle,
   "2026_11_30_0013_revoke_item_descriptions": revokeItemDescriptions,
   "2026_11_30_0015_connect_sessions": connectSessions,
+  "2026_11_30_0016_notification_outbox": notificationOutbox,
 };

@@ -144,7 +144,11 @@ describe("tokens end to end (gateway + token-refresh + sweeper as processes)", (
         const stored = await Promise.all(due.map((a) => storedRefreshToken(a.id)));
         return stored.every((token, i) => token !== due[i]!.tokens.refresh_token);
       },
-      { message: "the stored refresh token of every due account to rotate", timeoutMs: 90_000, intervalMs: 250 },
+      {
+        message: "the stored refresh token of every due account to rotate",
+        timeoutMs: 90_000,
+        intervalMs: 250,
+      },
     );
     expect(provider.counters.refreshCalls - callsBefore).toBeGreaterThanOrEqual(due.length);
     for (const account of due) {

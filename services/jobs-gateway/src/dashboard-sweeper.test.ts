@@ -5,16 +5,15 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { AdminService } from "@warden/proto/admin/v1";
-import { freePort } from "@warden/testkit";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboard } from "../dashboard/build.js";
 import { connectClient } from "./test-clients.js";
 import { CHROMIUM, CHROMIUM_FLAGS } from "./test-dashboard-browser.js";
-import { openE2eStack, type E2eStack, type RunningService } from "./test-e2e-stack.js";
+import type { E2eStack, RunningService } from "./test-e2e-stack.js";
+import { startGatewayWithSweeper, SWEEPER_TASKS } from "./test-sweeper-stack.js";
 
 const WIDTHS = [1280, 400] as const;
-const TASKS = ["leases-expiry", "ledger-retention"];
 const SHOTS = process.env.WARDEN_DASHBOARD_SCREENSHOTS;
 
 let stack: E2eStack;
@@ -26,15 +25,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (apt-get install -y chromium)`);
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   await buildDashboard();
-  stack = openE2eStack("dashsweep", "info");
-  const sweeperPort = String(await freePort());
-  gateway = await stack.startGateway({ WARDEN_SWEEPER_URL: `http://127.0.0.1:${sweeperPort}` });
-  await stack.startSweeper({
-    WARDEN_SWEEPER_PORT: sweeperPort,
-    WARDEN_SWEEPER_TASKS: TASKS.join(","),
-    // Hourly: a last run that moves during the test is the one "Run now" caused.
-    WARDEN_SWEEPER_INTERVAL_MS: "3600000",
-  });
+  ({ stack, gateway } = await startGatewayWithSweeper("dashsweep", "info"));
   const admin = connectClient(AdminService, gateway.url, stack.adminKey);
   const orgId = (await admin.createOrg({ name: "sweeper-page" })).org!.id;
   tenantKey = (await admin.createApiKey({ orgId, scopes: ["jobs:read", "jobs:write", "accounts:read"] }))
@@ -74,8 +65,10 @@ describe("dashboard: the Sweeper page", () => {
     for (const width of WIDTHS) {
       const { page, problems } = await openSweeperPage(width, stack.adminKey);
       const rows = page.locator("tr[data-task]");
-      await expect.poll(() => rows.count()).toBe(TASKS.length);
-      expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-task")))).toEqual(TASKS);
+      await expect.poll(() => rows.count()).toBe(SWEEPER_TASKS.length);
+      expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-task")))).toEqual(
+        SWEEPER_TASKS,
+      );
       expect(await page.locator("#sweeper-tasks th").allTextContents()).toEqual([
         "Task",
         "Interval",
@@ -86,7 +79,7 @@ describe("dashboard: the Sweeper page", () => {
       ]);
       expect(await page.locator("a[data-nav=sweeper]").getAttribute("class")).toBe("active");
       const row = page.locator('tr[data-task="leases-expiry"]');
-      expect(await row.locator("td").nth(1).textContent()).toBe("1 h");
+      expect(await row.locator("td").nth(1).textContent()).toBe("30 d");
       await snap(page, "sweeper", width);
       // The action is on screen, not behind a sideways scroll (rows stack into cards at 400 px).
       const button = await row.getByRole("button", { name: "Run now" }).boundingBox();

@@ -2,6 +2,7 @@
 // forwarded to a real sweeper process, refused for anyone but the operator
 // before anything is forwarded, audited on the gateway, and UNAVAILABLE once
 // the sweeper is gone.
+import { createServer, type Socket } from "node:net";
 import { isDeepStrictEqual } from "node:util";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -10,6 +11,7 @@ import { SweeperService } from "@warden/proto/sweeper/v1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient, grpcCaller } from "./test-clients.js";
 import type { E2eStack, RunningService } from "./test-e2e-stack.js";
+import { startTestGateway } from "./test-gateway.js";
 import { startGatewayWithSweeper, SWEEPER_INTERVAL_SECONDS, SWEEPER_TASKS } from "./test-sweeper-stack.js";
 
 const RUN_TASK = "warden.sweeper.v1.SweeperService/RunTask";
@@ -154,4 +156,31 @@ describe("SweeperService on the gateway", () => {
     expect(org.org?.name).toBe("still-up");
     expect(gateway.process.logs().filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
   });
+});
+
+describe("SweeperService on a gateway whose sweeper accepts connections and never answers", () => {
+  it("gives up after ListTasks' 10 s deadline with UNAVAILABLE, instead of hanging the caller", async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as { port: number };
+    const hung = await startTestGateway({
+      label: "sweephung",
+      extend: () => ({ sweeperUrl: `http://127.0.0.1:${port}` }),
+    });
+    try {
+      const started = Date.now();
+      const error = await rejection(connectClient(SweeperService, hung.url, hung.adminKey).listTasks({}));
+      expect(error.code).toBe(Code.Unavailable);
+      expect(error.rawMessage).toMatch(
+        /^the sweeper at 127\.0\.0\.1:\d+ is unavailable \(DEADLINE_EXCEEDED: /,
+      );
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(sockets.size).toBeGreaterThan(0);
+    } finally {
+      await hung.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 60_000);
 });

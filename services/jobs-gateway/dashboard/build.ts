@@ -1,7 +1,7 @@
 // Bundles the dashboard into dist/: content-hashed app and styles (cached for
 // ever) and an index.html that names them (never cached). Run by the gateway's
 // `build:dashboard` script and by tests; exported for the latter.
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -11,10 +11,32 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Where the built files go (served by src/dashboard-files.ts). */
 export const DASHBOARD_DIST = join(here, "dist");
 
-/** Builds the dashboard into `outdir` (replacing what was there); resolves with the file names written. */
+// Where a build is staged, inside outdir (same file system for rename; gitignored with it).
+const STAGING_PREFIX = ".staging-";
+
+/**
+ * Builds the dashboard into `outdir` (replacing what was there); resolves with the file names written.
+ * Files are staged and renamed in one by one, index.html last, so a gateway serving `outdir` while
+ * another build (another test file) runs never sees a missing or half-written file.
+ */
 export async function buildDashboard(outdir = DASHBOARD_DIST): Promise<string[]> {
-  await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
+  const staging = await mkdtemp(join(outdir, STAGING_PREFIX));
+  try {
+    const files = await buildInto(staging);
+    const ordered = [...files.filter((name) => name !== "index.html"), "index.html"];
+    for (const name of ordered) await rename(join(staging, name), join(outdir, name));
+    const stale = (await readdir(outdir)).filter(
+      (name) => !files.includes(name) && !name.startsWith(STAGING_PREFIX),
+    );
+    await Promise.all(stale.map((name) => rm(join(outdir, name), { recursive: true, force: true })));
+    return files;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function buildInto(outdir: string): Promise<string[]> {
   const result = await build({
     entryPoints: { app: join(here, "src/main.ts"), styles: join(here, "styles.css") },
     outdir,

@@ -25,6 +25,8 @@ const SERVICES = {
       "warden.accounts.v1.AccountsService",
       "warden.jobs.v1.JobsService",
       "warden.leases.v1.LeasesService",
+      // Forwarded to the sweeper, for the dashboard.
+      "warden.sweeper.v1.SweeperService",
     ],
   },
   "token-refresh": { portVariable: "WARDEN_TOKENS_PORT", serves: ["warden.tokens.v1.TokensService"] },

@@ -32,5 +32,7 @@ export interface GatewayDeps {
   startOrJoinRevokeJob?: StartOrJoinRevokeJob;
   /** WARDEN_PUBLIC_URL: the connect flow's callback is <publicUrl>/oauth/callback. */
   publicUrl?: string;
+  /** WARDEN_SWEEPER_URL: where SweeperService calls are forwarded; absent, they are UNAVAILABLE. */
+  sweeperUrl?: string;
   now?: () => Date;
 }

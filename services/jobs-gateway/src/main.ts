@@ -9,7 +9,7 @@ import { startServiceRelay } from "@warden/outbox";
 import { createMetricsRegistry, startProbeServer } from "@warden/probes";
 import { createAuditLog, createHealthReporter } from "@warden/rpc";
 import { startTelemetry } from "@warden/telemetry";
-import { loadGatewayConfig, publicUrlOf } from "./config.js";
+import { loadGatewayConfig, publicUrlOf, sweeperUrlOf } from "./config.js";
 import { createStartOrJoinRevokeJob } from "./handlers/revoke-job-starter.js";
 import { buildServer } from "./server.js";
 
@@ -50,6 +50,7 @@ const server = buildServer({
   bus,
   namespace,
   publicUrl: publicUrlOf(config),
+  sweeperUrl: sweeperUrlOf(config),
   startOrJoinRevokeJob: createStartOrJoinRevokeJob({ db: database.db, logger, bus, namespace }),
   registry,
   health,

@@ -19,6 +19,7 @@ import { LeasesService } from "@warden/proto/leases/v1";
 import { SweeperService } from "@warden/proto/sweeper/v1";
 import { TokensService } from "@warden/proto/tokens/v1";
 import { rawGrpcCall, rawHttp1Call, type RawOutcome, type RawProtocol } from "@warden/rpc/raw-rpc-call";
+import { freePort } from "@warden/testkit";
 import fc from "fast-check";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -71,8 +72,13 @@ let liveness: { apiKey: string; accountId: string; accessToken: string };
 
 beforeAll(async () => {
   stack = openE2eStack("fuzz", "info");
-  const gateway = await stack.startGateway();
-  const [tokens, sweeper] = await Promise.all([stack.startTokenRefresh(), stack.startSweeper()]);
+  // The gateway forwards SweeperService to this sweeper, which starts after it (the gateway migrates).
+  const sweeperPort = String(await freePort());
+  const gateway = await stack.startGateway({ WARDEN_SWEEPER_URL: `http://127.0.0.1:${sweeperPort}` });
+  const [tokens, sweeper] = await Promise.all([
+    stack.startTokenRefresh(),
+    stack.startSweeper({ WARDEN_SWEEPER_PORT: sweeperPort }),
+  ]);
   services = { gateway, "token-refresh": tokens, sweeper };
 
   // The fuzzed tenant: its ids feed the generator so calls get past id checks.
@@ -243,6 +249,10 @@ describe("every RPC on every port and protocol survives hostile input", () => {
     const labels = targets.map((t) => methodLabel(t.method));
     expect(labels).toContain("warden.tokens.v1.TokensService/GetAccessToken");
     expect(labels).toContain("warden.sweeper.v1.SweeperService/RunTask");
+    // The gateway forwards SweeperService (for its dashboard): fuzzed there too, through to the sweeper.
+    const onGateway = targets.filter((t) => t.port === "gateway").map((t) => methodLabel(t.method));
+    expect(onGateway).toContain("warden.sweeper.v1.SweeperService/RunTask");
+    expect(onGateway).toContain("warden.sweeper.v1.SweeperService/ListTasks");
     expect(labels).toContain("warden.accounts.v1.AccountsService/ImportConnectedAccounts");
     expect(labels).toContain("grpc.health.v1.Health/Watch");
   });
@@ -283,6 +293,8 @@ describe("every RPC on every port and protocol survives hostile input", () => {
     expect(token.accessToken).toBe(liveness.accessToken);
     const tasks = await connectClient(SweeperService, services.sweeper!.url, stack.adminKey).listTasks({});
     expect(tasks.tasks.length).toBeGreaterThan(0);
+    const forwarded = await connectClient(SweeperService, gateway.url, stack.adminKey).listTasks({});
+    expect(forwarded.tasks.map((t) => t.name)).toEqual(tasks.tasks.map((t) => t.name));
     for (const service of Object.values(services)) {
       const health = await connectClient(Health, service.url).check({ service: "" });
       expect(health.status).toBe(HealthCheckResponse_ServingStatus.SERVING);

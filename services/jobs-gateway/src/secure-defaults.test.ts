@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { startServiceProcess } from "@warden/testkit";
 import { describe, expect, it } from "vitest";
-import { loadGatewayConfig, publicUrlOf } from "./config.js";
+import { loadGatewayConfig, publicUrlOf, sweeperUrlOf } from "./config.js";
 
 const KEY = `k1:${Buffer.alloc(32, 1).toString("base64")}`;
 const ADMIN = "admin-key-of-at-least-16";
@@ -41,6 +41,26 @@ describe("secure defaults: production refuses development fallbacks", () => {
     );
     expect(() => loadGatewayConfig({ WARDEN_PUBLIC_URL: "https://warden.example.com/?x=1" })).toThrow(
       /WARDEN_PUBLIC_URL: must not carry a query or fragment/,
+    );
+    expect(() => loadGatewayConfig({ WARDEN_PUBLIC_URL: "not a url" })).toThrow(
+      /WARDEN_PUBLIC_URL: must be a URL/,
+    );
+  });
+
+  it("WARDEN_SWEEPER_URL is an http(s) base URL, and defaults to the loopback sweeper port", () => {
+    expect(sweeperUrlOf(loadGatewayConfig({}))).toBe("http://127.0.0.1:7072");
+    expect(sweeperUrlOf(loadGatewayConfig({ WARDEN_SWEEPER_PORT: "7123" }))).toBe("http://127.0.0.1:7123");
+    expect(sweeperUrlOf(loadGatewayConfig({ WARDEN_SWEEPER_URL: "http://sweeper:7072/" }))).toBe(
+      "http://sweeper:7072",
+    );
+    expect(() => loadGatewayConfig({ WARDEN_SWEEPER_URL: "sweeper:7072" })).toThrow(
+      /WARDEN_SWEEPER_URL: must be http or https/,
+    );
+    expect(() => loadGatewayConfig({ WARDEN_SWEEPER_URL: "no url at all" })).toThrow(
+      /WARDEN_SWEEPER_URL: must be a URL/,
+    );
+    expect(() => loadGatewayConfig({ WARDEN_SWEEPER_URL: "http://sweeper:7072/#x" })).toThrow(
+      /WARDEN_SWEEPER_URL: must not carry a query or fragment/,
     );
   });
 

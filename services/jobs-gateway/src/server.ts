@@ -6,6 +6,7 @@ import { ConnectService } from "@warden/proto/connect/v1";
 import { AuditService } from "@warden/proto/audit/v1";
 import { JobsService } from "@warden/proto/jobs/v1";
 import { LeasesService } from "@warden/proto/leases/v1";
+import { SweeperService } from "@warden/proto/sweeper/v1";
 import {
   createAuditLog,
   createRpcServer,
@@ -23,6 +24,7 @@ import { createConnectService } from "./handlers/connect-service.js";
 import { createAuditService } from "./handlers/audit-service.js";
 import { createJobsService } from "./handlers/jobs-service.js";
 import { createLeasesService } from "./handlers/leases-service.js";
+import { createSweeperForwardingService } from "./handlers/sweeper-forwarding-service.js";
 
 export interface GatewayServerDeps extends GatewayDeps {
   authenticate: Authenticate;
@@ -52,6 +54,8 @@ export function buildServer(deps: GatewayServerDeps): RpcServer {
       router.service(LeasesService, createLeasesService(deps));
       router.service(ConnectService, createConnectService(deps));
       router.service(AuditService, createAuditService(deps));
+      // Served by the sweeper; here so the dashboard (same origin only) can reach it.
+      router.service(SweeperService, createSweeperForwardingService(deps));
     },
   });
 }

@@ -27,6 +27,7 @@ const packageDefinition = protoLoader.loadSync(
     "warden/jobs/v1/jobs.proto",
     "warden/leases/v1/leases.proto",
     "warden/tokens/v1/tokens.proto",
+    "warden/sweeper/v1/sweeper.proto",
     "grpc/health/v1/health.proto",
   ],
   { includeDirs: [PROTO_ROOT], keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true },

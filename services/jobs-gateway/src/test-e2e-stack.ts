@@ -34,7 +34,10 @@ export interface E2eStack {
   database: DatabaseHandle;
   /** Every process started so far, in start order. */
   readonly processes: ServiceProcess[];
-  /** Starts the gateway and waits until it is ready; start it first, it migrates the schema. */
+  /**
+   * Starts the gateway and waits until it is ready; start it first, it migrates the schema.
+   * Each start* keeps an RPC port given in `env` (e.g. WARDEN_SWEEPER_PORT), else picks a free one.
+   */
   startGateway(env?: Record<string, string>): Promise<RunningService>;
   startExecutor(env?: Record<string, string>): Promise<RunningService>;
   startTokenRefresh(env?: Record<string, string>): Promise<RunningService>;
@@ -76,7 +79,10 @@ export function openE2eStack(label: string, logLevel = "debug"): E2eStack {
     portVariable: string | undefined,
     env: Record<string, string>,
   ): Promise<RunningService> {
-    const [port, probePort] = [portVariable ? await freePort() : 0, await freePort()];
+    // A port the caller chose (to name it to another service before this one starts) is kept.
+    const chosen = portVariable ? env[portVariable] : undefined;
+    const port = portVariable ? (chosen ? Number(chosen) : await freePort()) : 0;
+    const probePort = await freePort();
     const n = (counts.get(service) ?? 0) + 1;
     counts.set(service, n);
     const child = startServiceProcess({

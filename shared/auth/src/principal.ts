@@ -33,9 +33,10 @@ export function requireScope(principal: Principal, scope: ApiScope): Extract<Pri
   return principal;
 }
 
-/** Throws PERMISSION_DENIED unless the caller is the operator. */
-export function requireOperator(principal: Principal): void {
-  if (principal.kind !== "operator") throw permissionDenied("only the operator key may call AdminService");
+/** Throws PERMISSION_DENIED, naming the service, unless the caller is the operator. */
+export function requireOperator(principal: Principal, service = "AdminService"): void {
+  if (principal.kind !== "operator")
+    throw permissionDenied(`only the operator key (WARDEN_ADMIN_KEY) may call ${service}`);
 }
 
 /** True when an object at `place` belongs to the principal's tenant (org, and project if bound). */

@@ -1,4 +1,4 @@
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { timestampDate, type Duration, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { JobStatus, ScopeKind, type RevokeJob } from "@warden/proto/jobs/v1";
 
 /** A timestamp in the viewer's locale; "–" when unset. */
@@ -11,6 +11,28 @@ export function formatTime(ts: Timestamp | undefined): string {
     minute: "2-digit",
     second: "2-digit",
   });
+}
+
+/** A duration in its largest whole unit ("30 s", "10 min", "1 h", "1 d"), else "1 h 30 min"; "–" when unset. */
+export function formatInterval(duration: Duration | undefined): string {
+  if (!duration) return "–";
+  const ms = Number(duration.seconds) * 1000 + Math.round(duration.nanos / 1e6);
+  const units: [string, number][] = [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["min", 60_000],
+    ["s", 1000],
+    ["ms", 1],
+  ];
+  const parts: string[] = [];
+  let left = ms;
+  for (const [unit, size] of units) {
+    if (left >= size && parts.length < 2) {
+      parts.push(`${Math.floor(left / size)} ${unit}`);
+      left %= size;
+    }
+  }
+  return parts.join(" ") || "0 s";
 }
 
 /** A count with thousands separators. */

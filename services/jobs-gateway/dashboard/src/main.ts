@@ -1,4 +1,4 @@
-// The dashboard's entry: a hash router over three pages behind the key form.
+// The dashboard's entry: a hash router over its pages behind the key form.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createClients } from "./api.js";
 import { clearBanner, describeError, showBanner } from "./banner.js";
@@ -12,6 +12,7 @@ import { renderPoolPage } from "./pool-page.js";
 import type { PageContext } from "./page-context.js";
 import { renderProvidersPage } from "./providers-page.js";
 import { renderReconnectPage } from "./reconnect-page.js";
+import { renderSweeperPage } from "./sweeper-page.js";
 
 const root = document.getElementById("app")!;
 const session = document.getElementById("session")!;
@@ -72,6 +73,9 @@ function route(): void {
   } else if (hash === "/pool") {
     markNav("pool");
     page = renderPoolPage(ctx);
+  } else if (hash === "/sweeper") {
+    markNav("sweeper");
+    page = renderSweeperPage(ctx);
   } else if (hash === "/accounts") {
     markNav("accounts");
     page = renderReconnectPage(ctx);

@@ -230,7 +230,15 @@ describe("refresh crashes", () => {
       secrets.push(provider.clientSecret, tenant.apiKey);
       const accounts = await expiredAccounts(provider, tenant, ROLLING_ACCOUNTS);
       const ids = accounts.map((a) => a.id);
-      const env = { WARDEN_SHUTDOWN_GRACE_MS: "100", WARDEN_DB_POOL_SIZE: "10" };
+      // The provider answers from this test's own event loop, which 1,000 callers can starve for
+      // seconds: a provider call timing out after the provider rotated is a real loss (the crash
+      // test above covers it), but not the fault this test injects, so the deadline is generous.
+      const env = {
+        WARDEN_SHUTDOWN_GRACE_MS: "100",
+        WARDEN_DB_POOL_SIZE: "10",
+        WARDEN_PROVIDER_TIMEOUT_MS: "90000",
+        WARDEN_REFRESH_LOCK_TTL_MS: "120000",
+      };
       // The three replacements start before the load does: on a loaded machine a
       // process started under load takes minutes to compile and connect.
       const started: ReplicaProcess[] = [];

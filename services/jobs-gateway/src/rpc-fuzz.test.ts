@@ -6,7 +6,7 @@
 //
 // Knobs: WARDEN_FUZZ_RUNS requests per RPC per protocol (CI default below),
 // WARDEN_FUZZ_SEED to replay a run. A long run:
-//   WARDEN_FUZZ_RUNS=300 npx vitest run services/jobs-gateway/src/rpc-fuzz.test.ts
+//   WARDEN_FUZZ_RUNS=300 pnpm exec vitest run services/jobs-gateway/src/rpc-fuzz.test.ts
 import http2 from "node:http2";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { DescMethod } from "@bufbuild/protobuf";

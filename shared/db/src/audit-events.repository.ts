@@ -18,10 +18,32 @@ export interface AuditEventFilter {
   until?: Date;
 }
 
-/** Appends audit events in one INSERT; never updates or deletes anything. */
+// PostgreSQL text cannot hold NUL. Audited text comes from requests (a refused task
+// name, an object id, the error that names it), and one NUL would fail the whole
+// group-committed INSERT, and with it every call waiting on that batch.
+const NUL = /\u0000/g;
+const storable = (text: string) => text.replace(NUL, "\uFFFD");
+
+function storableEvent(event: NewAuditEventRow): NewAuditEventRow {
+  return {
+    ...event,
+    action: storable(event.action),
+    actor_id: event.actor_id == null ? event.actor_id : storable(event.actor_id),
+    org_id: event.org_id == null ? event.org_id : storable(event.org_id),
+    object_ids: event.object_ids.map(storable),
+    outcome: storable(event.outcome),
+    client_address: storable(event.client_address),
+    reason: storable(event.reason),
+  };
+}
+
+/**
+ * Appends audit events in one INSERT; never updates or deletes anything. A NUL in
+ * any text becomes U+FFFD, so hostile input is recorded, not refused.
+ */
 export async function appendAuditEvents(db: Kysely<Database>, events: NewAuditEventRow[]): Promise<void> {
   if (events.length === 0) return;
-  await db.insertInto("audit_events").values(events).execute();
+  await db.insertInto("audit_events").values(events.map(storableEvent)).execute();
 }
 
 /**

@@ -122,4 +122,31 @@ describe("audit log writer", () => {
     await audit.close();
     expect((await rows()).length).toBe(before + 700);
   });
+
+  it("records a NUL in audited text as U+FFFD, and the rows committed with it in one batch are written too", async () => {
+    const audit = createAuditLog({ db: database.db, logger });
+    const event = (suffix: string, reason: string) => ({
+      id: newId("auditEvent"),
+      occurred_at: new Date(),
+      actor_kind: "operator" as const,
+      actor_id: null,
+      org_id: null,
+      action: "warden.sweeper.v1.SweeperService/RunTask",
+      object_ids: [`task\u0000${suffix}`],
+      outcome: "not_found",
+      client_address: "127.0.0.1",
+      reason,
+    });
+    // Appended in the same turn: one group-committed INSERT for both.
+    await Promise.all([
+      audit.append(event("hostile", 'unknown task "task\u0000hostile"')),
+      audit.append(event("fine", "unknown task")),
+    ]);
+    const written = (await rows()).filter((r) => r.action === "warden.sweeper.v1.SweeperService/RunTask");
+    expect(written.map((r) => r.object_ids[0]).sort()).toEqual(["task\uFFFDfine", "task\uFFFDhostile"]);
+    expect(written.find((r) => r.object_ids[0] === "task\uFFFDhostile")?.reason).toBe(
+      'unknown task "task\uFFFDhostile"',
+    );
+    await audit.close();
+  });
 });

@@ -65,6 +65,7 @@ let stack: E2eStack;
 let services: Record<string, RunningService>;
 let targets: Target[];
 const sessions = new Map<string, http2.ClientHttp2Session>();
+const sessionEvents: string[] = [];
 const pools: FuzzPools = { ids: [] };
 const credentials: Record<string, string | undefined> = { none: undefined, garbage: "Bearer wk_garbage" };
 const secrets: { label: string; value: string }[] = [];
@@ -158,7 +159,11 @@ function send(target: Target, call: Parameters<typeof rawGrpcCall>[1]): Promise<
   let session = sessions.get(target.url);
   if (!session || session.closed || session.destroyed) {
     session = http2.connect(target.url, { maxSessionMemory: 512 });
-    session.on("error", () => undefined);
+    const opened = session;
+    session.on("error", (error) => sessionEvents.push(`${target.url} error ${String(error)}`));
+    session.on("goaway", (code) => sessionEvents.push(`${target.url} goaway ${code}`));
+    session.on("frameError", (type, code) => sessionEvents.push(`${target.url} frameError ${type} ${code}`));
+    session.on("close", () => sessionEvents.push(`${target.url} close destroyed=${opened.destroyed}`));
     sessions.set(target.url, session);
   }
   return rawGrpcCall(session, call);
@@ -237,6 +242,7 @@ async function rowCounts(): Promise<Record<string, number>> {
 
 function report(label: string, result: Awaited<ReturnType<typeof fuzz>>, ms: number): void {
   const perRpc = RUNS;
+  if (sessionEvents.length) console.log(`client h2 session events: ${sessionEvents.slice(0, 30).join("; ")}`);
   console.log(
     `${label}: ${result.requests} requests (${perRpc} per RPC per protocol, ${targets.length} RPCs, seed ${SEED}) in ${(ms / 1000).toFixed(1)} s; outcomes ${JSON.stringify(Object.fromEntries(result.codes))}; slowest ms ${JSON.stringify(Object.fromEntries(result.slowest))}`,
   );

@@ -67,11 +67,11 @@ export function rawGrpcCall(
       httpStatus = Number(headers[":status"]);
       take(headers);
     });
-    stream.on("trailers", (headers) => {
-      take(headers);
-      // The status is in; a body still being sent is of no interest now.
-      if (status !== undefined && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
-    });
+    // The status may arrive while the body is still being sent: the server drains the rest, and
+    // the stream then closes cleanly. Cancelling it here would be a client-side RST_STREAM, which
+    // node's rapid-reset defence counts (maxSessionRejectedStreams) until it closes the whole
+    // session with GOAWAY, resetting every other call on it.
+    stream.on("trailers", take);
     stream.on("data", () => undefined);
     // A reset shows as an error; the outcome is read on close.
     stream.on("error", () => undefined);

@@ -21,8 +21,7 @@ export interface AuditEventFilter {
 // PostgreSQL text cannot hold NUL. Audited text comes from requests (a refused task
 // name, an object id, the error that names it), and one NUL would fail the whole
 // group-committed INSERT, and with it every call waiting on that batch.
-const NUL = /\u0000/g;
-const storable = (text: string) => text.replace(NUL, "\uFFFD");
+const storable = (text: string) => text.replaceAll("\u0000", "\uFFFD");
 
 function storableEvent(event: NewAuditEventRow): NewAuditEventRow {
   return {

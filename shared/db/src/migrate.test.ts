@@ -37,6 +37,37 @@ describe("migrateToLatest", () => {
     );
   });
 
+  it("migrates while other namespaces' schemas are created and dropped around it", async () => {
+    // Parallel test files drop their schemas whenever they finish; kysely's
+    // Migrator scans every schema's catalog and used to fail on one vanishing.
+    const churn = handles[1]!.db; // a pool of ten: the three droppers run side by side
+    let stop = false;
+    const dropper = async (d: number) => {
+      for (let i = 0; !stop; i++) {
+        const other = `${namespace}_churn_${d}_${i}`;
+        await sql`create schema ${sql.id(other)}`.execute(churn);
+        for (let t = 0; t < 20; t++)
+          await sql`create table ${sql.id(other, `t${t}`)} (id serial primary key, v text)`.execute(churn);
+        await dropNamespaceSchema(churn, other);
+      }
+    };
+    const droppers = [0, 1, 2].map(dropper);
+    try {
+      for (let i = 0; i < 12; i++) {
+        const fresh = createDatabase({ url, namespace: `${namespace}_fresh_${i}`, maxConnections: 1 });
+        try {
+          await migrateToLatest(fresh.db, fresh.namespace);
+        } finally {
+          await dropNamespaceSchema(fresh.db, fresh.namespace);
+          await fresh.close();
+        }
+      }
+    } finally {
+      stop = true;
+      await Promise.all(droppers);
+    }
+  });
+
   it("queries run inside the namespace's schema", async () => {
     await handles[1]!.db.insertInto("orgs").values({ id: "org_x", name: "x" }).execute();
     const rows = await sql<{ n: number }>`select count(*)::int as n from ${sql.id(namespace)}.orgs`.execute(

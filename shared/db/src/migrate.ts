@@ -9,6 +9,29 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
  * them, and the late ones find nothing to do.
  */
 export async function migrateToLatest(db: Kysely<any>, namespace: string): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(db, namespace);
+    } catch (error) {
+      if (attempt >= 10 || !isOtherSchemaDroppedRace(error, namespace)) throw error;
+    }
+  }
+}
+
+/**
+ * Kysely's Migrator checks for its tables by introspecting every schema of the
+ * database, and that catalog scan fails when another namespace's schema is
+ * dropped at the same moment (parallel test files, a teardown): `schema "<other>"
+ * does not exist`, or a relation whose catalog row vanished mid-scan. Nothing of
+ * ours was touched, so the scan is simply run again.
+ */
+function isOtherSchemaDroppedRace(error: unknown, namespace: string): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  if (code === "3F000") return !String(message).includes(`"${namespace}"`);
+  return code === "XX000" && /cache lookup failed|could not open relation/.test(String(message));
+}
+
+async function migrateOnce(db: Kysely<any>, namespace: string): Promise<string[]> {
   return db.connection().execute(async (connection) => {
     const lockKey = `warden-migrate:${namespace}`;
     await sql`select pg_advisory_lock(hashtext(${lockKey}))`.execute(connection);

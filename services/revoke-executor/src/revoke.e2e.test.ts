@@ -349,6 +349,54 @@ describe("revoke jobs end to end (gateway + 2 executors as processes)", () => {
     expect([...statuses.values()].every((s) => s === AccountStatus.REVOKED)).toBe(true);
   }, 300_000);
 
+  it("a 600-item job of which the provider refuses 408 reads COMPLETED_WITH_FAILURES in the API, the watch and the event; the breaker bounds the refused calls", async () => {
+    // The operator's report: one project, two auth configs, two thirds of the accounts on a
+    // provider that refuses the client. The status is derived once (completed with failed > 0).
+    const { projectId, authConfigId: goodId } = await createProjectOn(provider, "mixed");
+    const accounts = connectClient(AccountsService, gateway.url, orgKey);
+    const refusing = (
+      await accounts.createAuthConfig({
+        projectId,
+        name: "refusing provider",
+        tokenUrl: refusingProvider.tokenUrl,
+        revokeUrl: refusingProvider.revokeUrl,
+        clientId: refusingProvider.clientId,
+        clientSecret: refusingProvider.clientSecret,
+        clientAuth: ClientAuth.BASIC,
+      })
+    ).authConfig!;
+    await importAccounts(provider, goodId, 192);
+    await importAccounts(refusingProvider, refusing.id, 408);
+    refusingProvider.configure({
+      forceError: { revoke: { status: 401, error: "invalid_client", errorDescription: "bad client" } },
+    });
+    const refusedBefore = refusingProvider.counters.revokeCalls;
+    try {
+      const jobs = connectClient(JobsService, gateway.url, orgKey);
+      const { job: created } = await jobs.createRevokeJob({
+        scope: { kind: ScopeKind.PROJECT, id: projectId },
+      });
+      const watched = (await watchUntilEnd(created!.id, 180_000)).at(-1)!;
+      expect(JobStatus[watched.status]).toBe("COMPLETED_WITH_FAILURES");
+      expect(watched.counts).toMatchObject({ total: 600n, revoked: 192n, failed: 408n, pending: 0n });
+      const { job: got } = await jobs.getRevokeJob({ jobId: created!.id, pageSize: 1 });
+      expect(JobStatus[got!.status]).toBe("COMPLETED_WITH_FAILURES");
+      const listed = await jobs.listRevokeJobs({ status: JobStatus.COMPLETED_WITH_FAILURES });
+      expect(listed.jobs.map((j) => j.id)).toContain(created!.id);
+      const [event] = await completedEventOf(created!.id);
+      expect(JobStatus[event!.status]).toBe("COMPLETED_WITH_FAILURES");
+      expect(event!.counts).toMatchObject({ total: 600n, failed: 408n });
+      // Not one call per refused account: the breaker (20 consecutive app-level failures per job and
+      // auth config) ends the rest without calling. Calls already in flight when it opens still land:
+      // at most threshold + replicas × per-auth-config slots − 1, as revoke-breaker.ts documents.
+      const refusedCalls = refusingProvider.counters.revokeCalls - refusedBefore;
+      expect(refusedCalls).toBeGreaterThanOrEqual(20);
+      expect(refusedCalls).toBeLessThanOrEqual(20 + 2 * 32 - 1);
+    } finally {
+      refusingProvider.configure({ forceError: { revoke: null } });
+    }
+  }, 300_000);
+
   it("DeleteProject{revoke_on_delete} returns a job id that completes, revoking every account upstream", async () => {
     const { projectId, authConfigId } = await createProjectOn(provider, "doomed");
     const tokens = await importAccounts(provider, authConfigId, DELETED_PROJECT_ACCOUNTS);

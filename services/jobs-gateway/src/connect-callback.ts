@@ -5,7 +5,7 @@
 // session's return_url with the outcome. A replayed, expired or foreign state
 // writes nothing and gets a plain error page.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { clientSecretAssociatedData, sealAccountTokens } from "@warden/crypto";
+import { clientSecretAssociatedData, connectVerifierAssociatedData, sealAccountTokens } from "@warden/crypto";
 import { appendAuditEvents, type ConnectSessionRow } from "@warden/db";
 import { newId } from "@warden/ids";
 import { hashOAuthState, requestAuthorizationCodeGrant } from "@warden/oauth";
@@ -20,11 +20,6 @@ import {
 } from "./repositories/connect-sessions.repository.js";
 
 export const CONNECT_CALLBACK_PATH = "/oauth/callback";
-
-/** Associated data binding a session's sealed PKCE verifier to that session. */
-export function connectVerifierAssociatedData(sessionId: string): string {
-  return `connect-session/verifier/${sessionId}`;
-}
 
 // What we keep of a provider's `error` parameter: a code, never free text.
 const ERROR_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;

@@ -16,3 +16,8 @@ export function accountTokenAssociatedData(
 export function clientSecretAssociatedData(authConfigId: string): string {
   return `client-secret/${authConfigId}`;
 }
+
+/** Associated data for a connect session's PKCE code verifier. */
+export function connectVerifierAssociatedData(sessionId: string): string {
+  return `connect-session/verifier/${sessionId}`;
+}

@@ -3,6 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { principalOf, requireScope, visibleOrNotFound } from "@warden/auth";
 import type { AuthConfigRow, ConnectSessionRow } from "@warden/db";
+import { connectVerifierAssociatedData } from "@warden/crypto";
 import { failedPrecondition } from "@warden/errors";
 import { newId, parseId } from "@warden/ids";
 import { createOAuthState, createPkcePair, hashOAuthState, parseProviderUrl } from "@warden/oauth";
@@ -15,7 +16,7 @@ import {
 import type { GatewayDeps } from "../gateway-deps.js";
 import { findLiveAuthConfig } from "../repositories/auth-configs.repository.js";
 import { findConnectSession, insertConnectSession } from "../repositories/connect-sessions.repository.js";
-import { connectVerifierAssociatedData, CONNECT_CALLBACK_PATH } from "../connect-callback.js";
+import { CONNECT_CALLBACK_PATH } from "../connect-callback.js";
 import { requiredText, stringList } from "./request-fields.js";
 
 /** How long a session (and so its one-time state) stays usable: DESIGN §8, 10 minutes. */

@@ -1,5 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { clientSecretAssociatedData, Keyring, openAccountToken, sealAccountTokens } from "@warden/crypto";
+import {
+  clientSecretAssociatedData,
+  connectVerifierAssociatedData,
+  Keyring,
+  openAccountToken,
+  sealAccountTokens,
+} from "@warden/crypto";
+import { newId } from "@warden/ids";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestInfrastructure, type TestInfrastructure } from "../test-infrastructure.js";
@@ -47,7 +54,63 @@ async function sealClientSecret(authConfigId: string, keyring: Keyring, secret: 
     .execute();
 }
 
+/** A pending connect session whose PKCE verifier is sealed with `keyring`. */
+async function pendingConnectSession(tenant: Awaited<ReturnType<typeof seedTenant>>, keyring: Keyring) {
+  const id = newId("connectSession");
+  const verifier = `verifier-${randomBytes(16).toString("hex")}`;
+  const sealed = keyring.seal(verifier, connectVerifierAssociatedData(id));
+  await infra.database.db
+    .insertInto("connect_sessions")
+    .values({
+      id,
+      org_id: tenant.orgId,
+      project_id: tenant.projectId,
+      auth_config_id: tenant.authConfigId,
+      external_user_id: `user-${id}`,
+      scopes: [],
+      return_url: "",
+      redirect_uri: "http://127.0.0.1:7070/oauth/callback",
+      state_hash: randomBytes(32).toString("hex"),
+      code_verifier_ciphertext: sealed.ciphertext,
+      code_verifier_key_id: sealed.keyId,
+      status: "pending",
+      account_id: null,
+      error_code: null,
+      expires_at: new Date(Date.now() + 600_000),
+      finished_at: null,
+    })
+    .execute();
+  return { id, verifier };
+}
+
 describe("secrets-reseal", () => {
+  it("re-seals a pending connect session's PKCE verifier too, so the old key can go while a user is mid-consent", async () => {
+    const db = infra.database.db;
+    const tenant = await seedTenant(db);
+    const session = await pendingConnectSession(tenant, before);
+    const oldBefore = (await sealedPerKey(db)).old ?? 0;
+    expect(oldBefore).toBeGreaterThanOrEqual(1);
+
+    const outcome = await createSecretsResealTask({ db, keyring: rotated }, { intervalMs: 60_000 }).run(
+      runContext(infra, "verifiers"),
+    );
+    expect(outcome).toMatchObject({ resealed_connect_verifiers: 1 });
+    expect(outcome).not.toHaveProperty("remaining_old");
+    const row = await db
+      .selectFrom("connect_sessions")
+      .selectAll()
+      .where("id", "=", session.id)
+      .executeTakeFirstOrThrow();
+    expect(row.code_verifier_key_id).toBe("new");
+    const opened = new Keyring([newKey]).open(
+      { ciphertext: row.code_verifier_ciphertext!, keyId: row.code_verifier_key_id! },
+      connectVerifierAssociatedData(session.id),
+    );
+    expect(opened).toBe(session.verifier);
+    // The next tests count every ciphertext of the namespace: leave none of this one's.
+    await db.deleteFrom("connect_sessions").where("id", "=", session.id).execute();
+  });
+
   it("re-seals every token and client secret under the first key, leaving 0 under the old one, all still opening", async () => {
     const db = infra.database.db;
     const tenant = await seedTenant(db);

@@ -1,5 +1,6 @@
 import {
   clientSecretAssociatedData,
+  connectVerifierAssociatedData,
   openAccountToken,
   sealAccountTokens,
   type Keyring,
@@ -23,7 +24,8 @@ export interface SecretsResealDeps {
 export const SEALED_SECRETS_METRIC = "warden_sealed_secrets";
 
 /**
- * secrets-reseal: re-seals every account token and client secret that is not
+ * secrets-reseal: re-seals every account token, client secret and pending
+ * connect session's PKCE verifier that is not
  * under the active (first) key, in batches, and reports how many ciphertexts
  * each key id still holds (outcome `remaining_<key id>`, metric
  * warden_sealed_secrets{key_id}), so an old key can be shown unused before it
@@ -42,7 +44,7 @@ export function createSecretsResealTask(
   const gauge = deps.registry
     ? new Gauge({
         name: SEALED_SECRETS_METRIC,
-        help: "Ciphertexts (account tokens and client secrets) per encryption key id after the last re-seal run",
+        help: "Ciphertexts (account tokens, client secrets, connect verifiers) per encryption key id after the last re-seal run",
         labelNames: ["key_id"],
         registers: [deps.registry],
       })
@@ -159,6 +161,49 @@ export function createSecretsResealTask(
         }
       }
 
+      // Connect sessions' PKCE verifiers live minutes, but a key removed while one is pending
+      // would fail that user's consent: they are re-sealed and counted like the rest.
+      let verifiers = 0;
+      let afterSession = "";
+      for (;;) {
+        context.signal.throwIfAborted();
+        const rows = await deps.db
+          .selectFrom("connect_sessions")
+          .select(["id", "code_verifier_ciphertext", "code_verifier_key_id"])
+          .where("code_verifier_key_id", "is not", null)
+          .where("code_verifier_key_id", "!=", active)
+          .where("code_verifier_ciphertext", "is not", null)
+          .where("id", ">", afterSession)
+          .orderBy("id")
+          .limit(BATCH_SIZE)
+          .execute();
+        if (rows.length === 0) break;
+        afterSession = rows[rows.length - 1]!.id;
+        for (const row of rows) {
+          const associated = connectVerifierAssociatedData(row.id);
+          let plaintext: string;
+          try {
+            plaintext = deps.keyring.open(
+              { ciphertext: row.code_verifier_ciphertext!, keyId: row.code_verifier_key_id! },
+              associated,
+            );
+          } catch {
+            unreadable++;
+            continue;
+          }
+          const sealed = deps.keyring.seal(plaintext, associated);
+          // Only if the callback has not used (and wiped) it meanwhile.
+          const result = await deps.db
+            .updateTable("connect_sessions")
+            .set({ code_verifier_ciphertext: sealed.ciphertext, code_verifier_key_id: sealed.keyId })
+            .where("id", "=", row.id)
+            .where("code_verifier_ciphertext", "=", row.code_verifier_ciphertext!)
+            .executeTakeFirst();
+          if (Number(result.numUpdatedRows) === 1) verifiers++;
+          else skipped++;
+        }
+      }
+
       const remaining = await sealedPerKey(deps.db);
       gauge?.reset();
       for (const [keyId, count] of Object.entries(remaining)) gauge?.set({ key_id: keyId }, count);
@@ -167,6 +212,7 @@ export function createSecretsResealTask(
       return {
         resealed_accounts: accounts,
         resealed_client_secrets: secrets,
+        resealed_connect_verifiers: verifiers,
         skipped_changed_meanwhile: skipped,
         unreadable,
         ...Object.fromEntries(Object.entries(remaining).map(([keyId, n]) => [`remaining_${keyId}`, n])),
@@ -175,7 +221,7 @@ export function createSecretsResealTask(
   };
 }
 
-/** How many ciphertexts each key id holds, over account tokens and client secrets. */
+/** How many ciphertexts each key id holds, over account tokens, client secrets and connect verifiers. */
 export async function sealedPerKey(db: Kysely<Database>): Promise<Record<string, number>> {
   const tokens = await db
     .selectFrom("connected_accounts")
@@ -191,7 +237,15 @@ export async function sealedPerKey(db: Kysely<Database>): Promise<Record<string,
     .where("client_secret_ciphertext", "is not", null)
     .groupBy("client_secret_key_id")
     .execute();
+  const verifiers = await db
+    .selectFrom("connect_sessions")
+    .select(["code_verifier_key_id as key_id", (eb) => eb.fn.countAll<string>().as("n")])
+    .where("code_verifier_key_id", "is not", null)
+    .where("code_verifier_ciphertext", "is not", null)
+    .groupBy("code_verifier_key_id")
+    .execute();
   const counts: Record<string, number> = {};
-  for (const row of [...tokens, ...secrets]) counts[row.key_id!] = (counts[row.key_id!] ?? 0) + Number(row.n);
+  for (const row of [...tokens, ...secrets, ...verifiers])
+    counts[row.key_id!] = (counts[row.key_id!] ?? 0) + Number(row.n);
   return counts;
 }

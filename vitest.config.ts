@@ -7,6 +7,9 @@ export default defineConfig({
   test: {
     include: ["shared/*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "bench/**/*.test.ts"],
     testTimeout: 60_000,
+    // expect.poll waits for a condition; its 1 s default is a timer a loaded machine misses
+    // (a dashboard re-render under two busy loops took longer once).
+    expect: { poll: { timeout: 30_000, interval: 100 } },
     hookTimeout: 120_000,
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

@@ -238,15 +238,16 @@ describe("runConsumer", { timeout: 60_000 }, () => {
         return { kind: "ack" };
       },
     });
-    await waitFor(() => started === 4, 5_000, "four in flight");
+    await waitFor(() => started === 4, 20_000, "four in flight");
     controller.abort();
     await loop;
     expect(startedAfterAbort).toBe(0);
     expect(started).toBe(4);
     expect(finished).toBe(4);
     // The rest were handed back, not lost.
-    await waitFor(async () => (await streamMessages(queue.stream)) === 46, 5_000, "46 left");
-    // Handed back means another loop gets them now, not after the ack wait.
+    await waitFor(async () => (await streamMessages(queue.stream)) === 46, 20_000, "46 left");
+    // Handed back means another loop gets them now, not after the 30 s ack wait: 20 s tells the
+    // two apart on a loaded machine (two busy loops made 5 s too short once).
     const next = new AbortController();
     let resumed = 0;
     const successor = runConsumer({
@@ -261,7 +262,7 @@ describe("runConsumer", { timeout: 60_000 }, () => {
         return { kind: "ack" };
       },
     });
-    await waitFor(() => resumed === 46, 5_000, "the rest, promptly");
+    await waitFor(() => resumed === 46, 20_000, "the rest, before their ack wait");
     next.abort();
     await successor;
   });

@@ -56,7 +56,6 @@ export function createSecretsResealTask(
     intervalMs: options.intervalMs,
     async run(context) {
       let accounts = 0;
-      let secrets = 0;
       let skipped = 0;
       let unreadable = 0;
       let afterAccount = "";
@@ -122,87 +121,57 @@ export function createSecretsResealTask(
         }
       }
 
-      let afterConfig = "";
-      for (;;) {
-        context.signal.throwIfAborted();
-        const rows = await deps.db
-          .selectFrom("auth_configs")
-          .select(["id", "client_secret_ciphertext", "client_secret_key_id"])
-          .where("client_secret_key_id", "is not", null)
-          .where("client_secret_key_id", "!=", active)
-          .where("client_secret_ciphertext", "is not", null)
-          .where("id", ">", afterConfig)
-          .orderBy("id")
-          .limit(BATCH_SIZE)
-          .execute();
-        if (rows.length === 0) break;
-        afterConfig = rows[rows.length - 1]!.id;
-        for (const row of rows) {
-          const associated = clientSecretAssociatedData(row.id);
-          let plaintext: string;
-          try {
-            plaintext = deps.keyring.open(
-              { ciphertext: row.client_secret_ciphertext!, keyId: row.client_secret_key_id! },
-              associated,
-            );
-          } catch {
-            unreadable++;
-            continue;
-          }
-          const sealed = deps.keyring.seal(plaintext, associated);
+      const clientSecrets = await resealColumn(deps.keyring, context.signal, {
+        read: (afterId) =>
+          deps.db
+            .selectFrom("auth_configs")
+            .select(["id", "client_secret_ciphertext as ciphertext", "client_secret_key_id as keyId"])
+            .where("client_secret_key_id", "is not", null)
+            .where("client_secret_key_id", "!=", active)
+            .where("client_secret_ciphertext", "is not", null)
+            .where("id", ">", afterId)
+            .orderBy("id")
+            .limit(BATCH_SIZE)
+            .execute() as Promise<SealedRow[]>,
+        associatedData: clientSecretAssociatedData,
+        write: async (id, old, sealed) => {
           const result = await deps.db
             .updateTable("auth_configs")
             .set({ client_secret_ciphertext: sealed.ciphertext, client_secret_key_id: sealed.keyId })
-            .where("id", "=", row.id)
-            .where("client_secret_ciphertext", "=", row.client_secret_ciphertext!)
+            .where("id", "=", id)
+            .where("client_secret_ciphertext", "=", old)
             .executeTakeFirst();
-          if (Number(result.numUpdatedRows) === 1) secrets++;
-          else skipped++;
-        }
-      }
-
+          return Number(result.numUpdatedRows) === 1;
+        },
+      });
       // Connect sessions' PKCE verifiers live minutes, but a key removed while one is pending
-      // would fail that user's consent: they are re-sealed and counted like the rest.
-      let verifiers = 0;
-      let afterSession = "";
-      for (;;) {
-        context.signal.throwIfAborted();
-        const rows = await deps.db
-          .selectFrom("connect_sessions")
-          .select(["id", "code_verifier_ciphertext", "code_verifier_key_id"])
-          .where("code_verifier_key_id", "is not", null)
-          .where("code_verifier_key_id", "!=", active)
-          .where("code_verifier_ciphertext", "is not", null)
-          .where("id", ">", afterSession)
-          .orderBy("id")
-          .limit(BATCH_SIZE)
-          .execute();
-        if (rows.length === 0) break;
-        afterSession = rows[rows.length - 1]!.id;
-        for (const row of rows) {
-          const associated = connectVerifierAssociatedData(row.id);
-          let plaintext: string;
-          try {
-            plaintext = deps.keyring.open(
-              { ciphertext: row.code_verifier_ciphertext!, keyId: row.code_verifier_key_id! },
-              associated,
-            );
-          } catch {
-            unreadable++;
-            continue;
-          }
-          const sealed = deps.keyring.seal(plaintext, associated);
-          // Only if the callback has not used (and wiped) it meanwhile.
+      // would fail that user's consent: they are re-sealed and counted like the rest. One the
+      // callback used (and wiped) meanwhile is left alone.
+      const verifiers = await resealColumn(deps.keyring, context.signal, {
+        read: (afterId) =>
+          deps.db
+            .selectFrom("connect_sessions")
+            .select(["id", "code_verifier_ciphertext as ciphertext", "code_verifier_key_id as keyId"])
+            .where("code_verifier_key_id", "is not", null)
+            .where("code_verifier_key_id", "!=", active)
+            .where("code_verifier_ciphertext", "is not", null)
+            .where("id", ">", afterId)
+            .orderBy("id")
+            .limit(BATCH_SIZE)
+            .execute() as Promise<SealedRow[]>,
+        associatedData: connectVerifierAssociatedData,
+        write: async (id, old, sealed) => {
           const result = await deps.db
             .updateTable("connect_sessions")
             .set({ code_verifier_ciphertext: sealed.ciphertext, code_verifier_key_id: sealed.keyId })
-            .where("id", "=", row.id)
-            .where("code_verifier_ciphertext", "=", row.code_verifier_ciphertext!)
+            .where("id", "=", id)
+            .where("code_verifier_ciphertext", "=", old)
             .executeTakeFirst();
-          if (Number(result.numUpdatedRows) === 1) verifiers++;
-          else skipped++;
-        }
-      }
+          return Number(result.numUpdatedRows) === 1;
+        },
+      });
+      skipped += clientSecrets.skipped + verifiers.skipped;
+      unreadable += clientSecrets.unreadable + verifiers.unreadable;
 
       const remaining = await sealedPerKey(deps.db);
       gauge?.reset();
@@ -211,14 +180,55 @@ export function createSecretsResealTask(
         context.logger.warn({ unreadable }, "ciphertexts this keyring cannot open were left as they are");
       return {
         resealed_accounts: accounts,
-        resealed_client_secrets: secrets,
-        resealed_connect_verifiers: verifiers,
+        resealed_client_secrets: clientSecrets.resealed,
+        resealed_connect_verifiers: verifiers.resealed,
         skipped_changed_meanwhile: skipped,
         unreadable,
         ...Object.fromEntries(Object.entries(remaining).map(([keyId, n]) => [`remaining_${keyId}`, n])),
       };
     },
   };
+}
+
+/** A row holding one sealed secret: what a column re-seal reads. */
+interface SealedRow {
+  id: string;
+  ciphertext: Buffer;
+  keyId: string;
+}
+
+/** One table's single-ciphertext column, as resealColumn walks it. */
+interface SealedColumn {
+  /** The next batch not under the active key, after `afterId` in id order. */
+  read(afterId: string): Promise<SealedRow[]>;
+  associatedData(id: string): string;
+  /** Stores `sealed` only if `old` is still there; true when it did. */
+  write(id: string, old: Buffer, sealed: { ciphertext: Buffer; keyId: string }): Promise<boolean>;
+}
+
+/** Re-seals every ciphertext of `column` under the keyring's first key, batch by batch. */
+async function resealColumn(keyring: Keyring, signal: AbortSignal, column: SealedColumn) {
+  const counts = { resealed: 0, skipped: 0, unreadable: 0 };
+  let afterId = "";
+  for (;;) {
+    signal.throwIfAborted();
+    const rows = await column.read(afterId);
+    if (rows.length === 0) return counts;
+    afterId = rows[rows.length - 1]!.id;
+    for (const row of rows) {
+      const associated = column.associatedData(row.id);
+      let plaintext: string;
+      try {
+        plaintext = keyring.open({ ciphertext: row.ciphertext, keyId: row.keyId }, associated);
+      } catch {
+        // A key this replica lacks, or a damaged row: it stays in remaining_<key id>.
+        counts.unreadable++;
+        continue;
+      }
+      if (await column.write(row.id, row.ciphertext, keyring.seal(plaintext, associated))) counts.resealed++;
+      else counts.skipped++;
+    }
+  }
 }
 
 /** How many ciphertexts each key id holds, over account tokens, client secrets and connect verifiers. */

@@ -8,3 +8,5 @@ export type { OutboxRelay, OutboxRelayDeps, OutboxRelaySettings } from "./outbox
 export { DEFAULT_OUTBOX_RELAY_SETTINGS, startOutboxRelay } from "./outbox-relay.js";
 export { registerOutboxMetrics } from "./outbox-metrics.js";
 export { startServiceRelay } from "./start-service-relay.js";
+export type { WakeSignal } from "./wake-signal.js";
+export { createWakeSignal } from "./wake-signal.js";

@@ -6,6 +6,7 @@ import type pg from "pg";
 import { outboxChannel } from "./outbox-channel.js";
 import { startOutboxListener, type OutboxListener } from "./outbox-listener.js";
 import { relayOutboxBatch } from "./relay-outbox-batch.js";
+import { createWakeSignal } from "./wake-signal.js";
 
 export interface OutboxRelaySettings {
   /** Rows per claim (one transaction, one pipelined publish). Default 1,000. */
@@ -56,29 +57,10 @@ const RELAY_WINDOW = 512;
 export function startOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const settings = { ...DEFAULT_OUTBOX_RELAY_SETTINGS, ...deps.settings };
   const { db, nc, logger } = deps;
-  let wake: (() => void) | undefined;
-  let woken = false;
   let stopping = false;
   let drainDeadline = Number.POSITIVE_INFINITY;
 
-  const nudge = () => {
-    woken = true;
-    const resume = wake;
-    wake = undefined;
-    resume?.();
-  };
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (woken) return resolve();
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  const { nudge, pause, arm } = createWakeSignal();
 
   const listener: OutboxListener | undefined = deps.listenClientConfig
     ? startOutboxListener({
@@ -93,7 +75,7 @@ export function startOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     let failures = 0;
     for (;;) {
       if (stopping && Date.now() >= drainDeadline) return;
-      woken = false;
+      arm();
       let relayed: number;
       try {
         relayed = await relayOutboxBatch(db, nc, {

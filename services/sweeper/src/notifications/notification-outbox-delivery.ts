@@ -9,6 +9,7 @@ import {
   renewClaims,
   type ClaimedNotification,
 } from "./notification-outbox.repository.js";
+import { createWakeSignal } from "@warden/outbox";
 
 export interface NotificationDeliverySettings {
   /**
@@ -59,27 +60,8 @@ export function startNotificationDelivery(deps: {
   const { db, notifications, logger } = deps;
   const inFlight = new Map<number, Promise<void>>();
   let stopping = false;
-  let woken = false;
-  let wake: (() => void) | undefined;
 
-  const nudge = () => {
-    woken = true;
-    const resume = wake;
-    wake = undefined;
-    resume?.();
-  };
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (woken) return resolve();
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  const { nudge, pause, arm } = createWakeSignal();
 
   // Renewing while a sink is down (retries can take hours) is what tells a
   // slow deliverer from a dead one; a failed renewal only risks a duplicate.
@@ -109,7 +91,7 @@ export function startNotificationDelivery(deps: {
   const loop = async () => {
     let failures = 0;
     while (!stopping) {
-      woken = false;
+      arm();
       const free = settings.maxInFlight - inFlight.size;
       if (free > 0) {
         let claimed: ClaimedNotification[];

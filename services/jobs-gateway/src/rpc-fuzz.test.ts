@@ -19,7 +19,7 @@ import { LeasesService } from "@warden/proto/leases/v1";
 import { SweeperService } from "@warden/proto/sweeper/v1";
 import { TokensService } from "@warden/proto/tokens/v1";
 import { rawGrpcCall, rawHttp1Call, type RawOutcome, type RawProtocol } from "@warden/rpc/raw-rpc-call";
-import { freePort } from "@warden/testkit";
+import { DIAGNOSTICS, FIGURES, freePort, type Annotate } from "@warden/testkit";
 import fc from "fast-check";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -240,11 +240,19 @@ async function rowCounts(): Promise<Record<string, number>> {
   return counts;
 }
 
-function report(label: string, result: Awaited<ReturnType<typeof fuzz>>, ms: number): void {
+async function report(
+  annotate: Annotate,
+  label: string,
+  result: Awaited<ReturnType<typeof fuzz>>,
+  ms: number,
+): Promise<void> {
   const perRpc = RUNS;
-  if (sessionEvents.length) console.log(`client h2 session events: ${sessionEvents.slice(0, 30).join("; ")}`);
-  console.log(
+  // A broken client session resets every call on it: its events say whether the server sent GOAWAY.
+  if (sessionEvents.length)
+    await annotate(`client h2 session events: ${sessionEvents.slice(0, 30).join("; ")}`, DIAGNOSTICS);
+  await annotate(
     `${label}: ${result.requests} requests (${perRpc} per RPC per protocol, ${targets.length} RPCs, seed ${SEED}) in ${(ms / 1000).toFixed(1)} s; outcomes ${JSON.stringify(Object.fromEntries(result.codes))}; slowest ms ${JSON.stringify(Object.fromEntries(result.slowest))}`,
+    FIGURES,
   );
 }
 
@@ -263,21 +271,25 @@ describe("every RPC on every port and protocol survives hostile input", () => {
     expect(labels).toContain("grpc.health.v1.Health/Watch");
   });
 
-  it("refuses undecodable, oversized and control-character requests (any credential) without a row", async () => {
+  it("refuses undecodable, oversized and control-character requests (any credential) without a row", async ({
+    annotate,
+  }) => {
     const before = await rowCounts();
     const started = Date.now();
     const result = await fuzz(1, [...REFUSED_KINDS, "random-bytes", "mutated"], ["none", "garbage"]);
     const withKeys = await fuzz(2, REFUSED_KINDS, ["admin", "api-key"]);
-    report("refused", result, Date.now() - started);
-    report("refused, valid credentials", withKeys, 0);
+    await report(annotate, "refused", result, Date.now() - started);
+    await report(annotate, "refused, valid credentials", withKeys, 0);
     expect([...result.findings, ...withKeys.findings].slice(0, 20)).toEqual([]);
     expect(await rowCounts()).toEqual(before);
   }, 600_000);
 
-  it("answers mutated and plausible messages with real ids and keys without INTERNAL, UNKNOWN, 500 or a reset", async () => {
+  it("answers mutated and plausible messages with real ids and keys without INTERNAL, UNKNOWN, 500 or a reset", async ({
+    annotate,
+  }) => {
     const started = Date.now();
     const result = await fuzz(3, ["mutated", "plausible", "random-bytes"], ["admin", "api-key", "none"]);
-    report("plausible", result, Date.now() - started);
+    await report(annotate, "plausible", result, Date.now() - started);
     expect(result.findings.slice(0, 20)).toEqual([]);
   }, 600_000);
 

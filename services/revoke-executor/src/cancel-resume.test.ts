@@ -3,7 +3,7 @@ import { jobEventMsgId, jobEventOf } from "@warden/events";
 import { startMockProvider, type MockProvider } from "@warden/mock-provider";
 import { JobEventSchema } from "@warden/proto/events/v1";
 import { retryLockedJob } from "@warden/revoke-jobs";
-import { waitFor, type ServiceProcess } from "@warden/testkit";
+import { FIGURES, waitFor, type ServiceProcess } from "@warden/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cancelLockedJob, lockJob } from "../../jobs-gateway/src/repositories/jobs.repository.js";
 import { providerCallCounts } from "./provider-call-counts.js";
@@ -49,7 +49,9 @@ async function stopAll(children: ServiceProcess[]): Promise<void> {
 }
 
 describe("cancel and resume", () => {
-  it("records every provider-confirmed item REVOKED after a mid-job cancel, and resume finishes every cancelled item", async () => {
+  it("records every provider-confirmed item REVOKED after a mid-job cancel, and resume finishes every cancelled item", async ({
+    annotate,
+  }) => {
     const { db } = stack.database;
     const project = await seedProject(db, stack.keyring, {
       accounts: ACCOUNTS,
@@ -80,8 +82,9 @@ describe("cancel and resume", () => {
 
     const afterCancel = await expectCountsAddUp(db, jobId);
     const confirmed = provider.counters.revokeSuccesses;
-    console.log(
+    await annotate(
       `cancel mid-job: ${afterCancel.revoked} REVOKED, ${afterCancel.cancelled} CANCELLED, provider 200s ${confirmed}`,
+      FIGURES,
     );
     expect(afterCancel.status).toBe("cancelled");
     expect(afterCancel.cancelled).toBeGreaterThan(0);
@@ -108,7 +111,7 @@ describe("cancel and resume", () => {
     expect(done).toMatchObject({ total: ACCOUNTS, revoked: ACCOUNTS, cancelled: 0, pending: 0, failed: 0 });
     expect(await ledgerCounts(db, jobId)).toEqual({ revoked: ACCOUNTS });
     const counts = providerCallCounts(provider, project.accounts);
-    console.log(`resume after cancel: ${JSON.stringify(counts)}`);
+    await annotate(`resume after cancel: ${JSON.stringify(counts)}`, FIGURES);
     expect(counts).toMatchObject({ uncalled: 0, calledTwice: 0 });
   }, 420_000);
 });

@@ -1,5 +1,5 @@
 import { startMockProvider, type MockProvider } from "@warden/mock-provider";
-import { waitFor, type ServiceProcess } from "@warden/testkit";
+import { DIAGNOSTICS, FIGURES, waitFor, type ServiceProcess } from "@warden/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   expectCountsAddUp,
@@ -35,7 +35,9 @@ async function startExecutor(env: Record<string, string>): Promise<ServiceProces
 }
 
 describe("revoke executor crash safety", () => {
-  it("finishes a job with nothing lost or doubled after executors are SIGKILLed mid-plan and mid-items", async () => {
+  it("finishes a job with nothing lost or doubled after executors are SIGKILLed mid-plan and mid-items", async ({
+    annotate,
+  }) => {
     provider.configure({ latencyMs: 3 });
     const { db } = stack.database;
     const project = await seedProject(db, stack.keyring, { accounts: 4000, revokeUrl: provider.revokeUrl });
@@ -65,7 +67,10 @@ describe("revoke executor crash safety", () => {
 
     const third = await startExecutor(env);
     const job = await waitForJobStatus(db, jobId, "completed", 120_000).catch(async (error: unknown) => {
-      console.log(await readJob(db, jobId), third.logs().slice(-40).join("\n"));
+      await annotate(
+        `${JSON.stringify(await readJob(db, jobId))}\n${third.logs().slice(-40).join("\n")}`,
+        DIAGNOSTICS,
+      );
       throw error;
     });
     provider.configure({ latencyMs: 0 });
@@ -90,8 +95,9 @@ describe("revoke executor crash safety", () => {
       expect(logs).not.toContain(account.refreshToken);
       expect(logs).not.toContain(account.accessToken);
     }
-    console.log(
+    await annotate(
       `crash test: planned ${afterFirst.total} before the first kill, ${repeats} repeated provider calls`,
+      FIGURES,
     );
   }, 240_000);
 });

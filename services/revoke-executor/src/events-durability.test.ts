@@ -2,7 +2,14 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { busNames } from "@warden/bus";
 import { startMockProvider, type MockProvider } from "@warden/mock-provider";
 import { AccountEventSchema, JobEventSchema } from "@warden/proto/events/v1";
-import { startPrivateNats, waitFor, type PrivateServer, type ServiceProcess } from "@warden/testkit";
+import {
+  DIAGNOSTICS,
+  FIGURES,
+  startPrivateNats,
+  waitFor,
+  type PrivateServer,
+  type ServiceProcess,
+} from "@warden/testkit";
 import { type NatsConnection, type Subscription } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -82,7 +89,9 @@ async function readEventsStream(nc: NatsConnection, stream: string) {
 }
 
 describe("revoke events across a NATS restart and an executor SIGKILL", () => {
-  it("delivers every account revoked event and the job's completed event, none missing", async () => {
+  it("delivers every account revoked event and the job's completed event, none missing", async ({
+    annotate,
+  }) => {
     provider.configure({ latencyMs: 3 });
     const { db } = stack.database;
     const names = busNames(stack.namespace);
@@ -117,7 +126,10 @@ describe("revoke events across a NATS restart and an executor SIGKILL", () => {
     await first!.exited;
 
     const job = await waitForJobStatus(db, jobId, "completed", 150_000).catch(async (error: unknown) => {
-      console.log(await readJob(db, jobId), children[1]!.logs().slice(-30).join("\n"));
+      await annotate(
+        `${JSON.stringify(await readJob(db, jobId))}\n${children[1]!.logs().slice(-30).join("\n")}`,
+        DIAGNOSTICS,
+      );
       throw error;
     });
     expect(job).toMatchObject({ total: ACCOUNTS, revoked: ACCOUNTS, pending: 0 });
@@ -140,9 +152,10 @@ describe("revoke events across a NATS restart and an executor SIGKILL", () => {
     expect(stream.completed).toEqual(new Set([`completed:${jobId}:1`]));
     live.sub.unsubscribe();
     const liveRevoked = [...live.ids.keys()].length;
-    console.log(
+    await annotate(
       `events: stream holds ${stream.revoked.size}/${ACCOUNTS} revoked accounts (${missing.length} missing, ` +
         `${doubled} with two ids), completed ${stream.completed.size}; live subscriber saw ${liveRevoked} distinct ids`,
+      FIGURES,
     );
     expect(missing).toHaveLength(0);
     expect(doubled).toBe(0);

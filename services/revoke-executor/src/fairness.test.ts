@@ -2,7 +2,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { busNames } from "@warden/bus";
 import { startMockProvider, type MockProvider } from "@warden/mock-provider";
 import { JobEventSchema } from "@warden/proto/events/v1";
-import { waitFor } from "@warden/testkit";
+import { FIGURES, waitFor } from "@warden/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   expectCountsAddUp,
@@ -31,7 +31,9 @@ afterAll(async () => {
 });
 
 describe("revoke executor fair share", () => {
-  it("completes a one-account job of another project within 5 s while a 20,000-account job runs", async () => {
+  it("completes a one-account job of another project within 5 s while a 20,000-account job runs", async ({
+    annotate,
+  }) => {
     const { db } = stack.database;
     const large = await seedProject(db, stack.keyring, { accounts: 20_000, revokeUrl: provider.revokeUrl });
     const small = await seedProject(db, stack.keyring, { accounts: 1, revokeUrl: provider.revokeUrl });
@@ -58,8 +60,9 @@ describe("revoke executor fair share", () => {
     smallJob = await startProjectJob(db, stack.bus, stack.namespace, small);
     const elapsedMs = await completed;
     const largeAtThatMoment = await readJob(db, largeJob);
-    console.log(
+    await annotate(
       `fairness: one-account job completed in ${elapsedMs} ms; large job then at ${largeAtThatMoment.revoked}/20000`,
+      FIGURES,
     );
     expect(largeAtThatMoment.status).not.toBe("completed");
     expect(elapsedMs).toBeLessThan(5_000);

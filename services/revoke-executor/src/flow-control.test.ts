@@ -1,5 +1,5 @@
 import { startMockProvider, type MockProvider } from "@warden/mock-provider";
-import type { ServiceProcess } from "@warden/testkit";
+import { FIGURES, type ServiceProcess } from "@warden/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { providerCallCounts, startBusyLoops } from "./provider-call-counts.js";
 import { expectCountsAddUp, seedProject, startProjectJob, waitForJobStatus } from "./test-fixtures.js";
@@ -61,17 +61,20 @@ async function revokeWithTwoExecutors(
 }
 
 describe("revoke executor flow control", () => {
-  it("revokes no token twice when two executors share a job on a 300 ms provider", async () => {
+  it("revokes no token twice when two executors share a job on a 300 ms provider", async ({ annotate }) => {
     const counts = await revokeWithTwoExecutors(ACCOUNTS, 300);
-    console.log(`flow control, 300 ms provider, 2 executors: ${JSON.stringify(counts)}`);
+    await annotate(`flow control, 300 ms provider, 2 executors: ${JSON.stringify(counts)}`, FIGURES);
     expect(counts).toMatchObject({ uncalled: 0, calledTwice: 0 });
   }, 360_000);
 
-  it("revokes no token twice on a fast provider while busy loops load the machine", async () => {
+  it("revokes no token twice on a fast provider while busy loops load the machine", async ({ annotate }) => {
     // The production ack wait: starved of CPU for seconds, a process cannot keep a 4 s one alive.
     const env = { ...EXECUTOR_ENV, WARDEN_REVOKE_ACK_WAIT_MS: "15000" };
     const counts = await revokeWithTwoExecutors(ACCOUNTS, 5, { env, busyLoops: 2 });
-    console.log(`flow control, 5 ms provider, loaded machine, 2 executors: ${JSON.stringify(counts)}`);
+    await annotate(
+      `flow control, 5 ms provider, loaded machine, 2 executors: ${JSON.stringify(counts)}`,
+      FIGURES,
+    );
     expect(counts).toMatchObject({ uncalled: 0, calledTwice: 0 });
   }, 360_000);
 });

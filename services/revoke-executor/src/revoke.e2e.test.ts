@@ -24,7 +24,7 @@ import {
   type RevokeItem,
   type RevokeJob,
 } from "@warden/proto/jobs/v1";
-import { waitFor } from "@warden/testkit";
+import { FIGURES, waitFor } from "@warden/testkit";
 import { connect, type NatsConnection, type Subscription } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient } from "../../jobs-gateway/src/test-clients.js";
@@ -199,7 +199,9 @@ async function completedEventOf(jobId: string): Promise<RevokeJob[]> {
 }
 
 describe("revoke jobs end to end (gateway + 2 executors as processes)", () => {
-  it(`revokes a ${ACCOUNTS.toLocaleString("en")}-account project through the API: each account once at the provider, counts add up, completed on NATS`, async () => {
+  it(`revokes a ${ACCOUNTS.toLocaleString("en")}-account project through the API: each account once at the provider, counts add up, completed on NATS`, async ({
+    annotate,
+  }) => {
     const started = Date.now();
     const { projectId, authConfigId } = await createProjectOn(provider, "big");
     const tokens = await importAccounts(provider, authConfigId, ACCOUNTS);
@@ -259,10 +261,11 @@ describe("revoke jobs end to end (gateway + 2 executors as processes)", () => {
       [projectId],
     );
     expect(rows[0].n).toBe(0);
-    console.log(
+    await annotate(
       `revoke e2e: imported ${ACCOUNTS} accounts in ${imported - started} ms; ` +
         `revoke job created → completed in ${finished - imported} ms ` +
         `(${Math.round(ACCOUNTS / ((finished - imported) / 1000))} accounts/s); ${states.length} watch messages`,
+      FIGURES,
     );
   }, 900_000);
 

@@ -1,5 +1,13 @@
 import { startMockProvider, type MockProvider } from "@warden/mock-provider";
-import { startPrivateNats, waitFor, type PrivateServer, type ServiceProcess } from "@warden/testkit";
+import {
+  DIAGNOSTICS,
+  FIGURES,
+  startPrivateNats,
+  waitFor,
+  type Annotate,
+  type PrivateServer,
+  type ServiceProcess,
+} from "@warden/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSweeperProcess } from "../../sweeper/src/test-sweeper-process.js";
 import { providerCallCounts } from "./provider-call-counts.js";
@@ -82,10 +90,11 @@ async function killNatsFor(ms: number): Promise<number> {
 }
 
 /** Waits for completion within the bound, then checks the ledger and the provider's counts. */
-async function expectCompleted(jobId: string, project: SeededProject, since: number) {
+async function expectCompleted(jobId: string, project: SeededProject, since: number, annotate: Annotate) {
   const { db } = stack.database;
   const job = await waitForJobStatus(db, jobId, "completed", BOUND_MS).catch(async (error: unknown) => {
-    console.log(await readJob(db, jobId), children.flatMap((c) => c.logs().slice(-15)).join("\n"));
+    const logs = children.flatMap((c) => c.logs().slice(-15)).join("\n");
+    await annotate(`${JSON.stringify(await readJob(db, jobId))}\n${logs}`, DIAGNOSTICS);
     throw error;
   });
   const tookMs = Date.now() - since;
@@ -97,7 +106,9 @@ async function expectCompleted(jobId: string, project: SeededProject, since: num
 }
 
 describe("stall recovery from the ledger", () => {
-  it(`completes every job when nats-server is SIGKILLed right after the job is created (${LOOPS} runs)`, async () => {
+  it(`completes every job when nats-server is SIGKILLed right after the job is created (${LOOPS} runs)`, async ({
+    annotate,
+  }) => {
     const { db } = stack.database;
     await startExecutors(2);
     await startSweeper();
@@ -110,14 +121,19 @@ describe("stall recovery from the ledger", () => {
       });
       const jobId = await startProjectJob(db, stack.bus, stack.namespace, project);
       const back = await killNatsFor(3_000);
-      const { tookMs, counts } = await expectCompleted(jobId, project, back);
-      console.log(`stall run ${loop}: completed ${tookMs} ms after NATS was back; ${JSON.stringify(counts)}`);
+      const { tookMs, counts } = await expectCompleted(jobId, project, back, annotate);
+      await annotate(
+        `stall run ${loop}: completed ${tookMs} ms after NATS was back; ${JSON.stringify(counts)}`,
+        FIGURES,
+      );
       // Nothing was in flight at the provider when NATS died, so nothing may be revoked twice.
       expect(counts.calledTwice).toBe(0);
     }
   }, 900_000);
 
-  it("loses nothing and doubles nothing when nats-server is killed and restarted at about 30 %", async () => {
+  it("loses nothing and doubles nothing when nats-server is killed and restarted at about 30 %", async ({
+    annotate,
+  }) => {
     const { db } = stack.database;
     await startExecutors(2);
     await startSweeper();
@@ -134,13 +150,18 @@ describe("stall recovery from the ledger", () => {
       intervalMs: 20,
     });
     const back = await killNatsFor(3_000);
-    const { tookMs, counts } = await expectCompleted(jobId, project, back);
-    console.log(`NATS kill at 30 %: completed ${tookMs} ms after NATS was back; ${JSON.stringify(counts)}`);
+    const { tookMs, counts } = await expectCompleted(jobId, project, back, annotate);
+    await annotate(
+      `NATS kill at 30 %: completed ${tookMs} ms after NATS was back; ${JSON.stringify(counts)}`,
+      FIGURES,
+    );
     // At most what both executors had in flight at the provider when NATS died.
     expect(counts.extraCalls).toBeLessThanOrEqual(2 * PER_AUTH_CONFIG);
   }, 300_000);
 
-  it("loses nothing and doubles nothing when an executor is SIGKILLed at about 30 %", async () => {
+  it("loses nothing and doubles nothing when an executor is SIGKILLed at about 30 %", async ({
+    annotate,
+  }) => {
     const { db } = stack.database;
     const [victim] = await startExecutors(2);
     await startSweeper();
@@ -173,9 +194,10 @@ describe("stall recovery from the ledger", () => {
     const inFlight = project.accounts.filter(
       (account) => pendingIds.has(account.id) && calledBeforeKill.has(account.refreshToken),
     ).length;
-    const { tookMs, counts } = await expectCompleted(jobId, project, Date.now());
-    console.log(
+    const { tookMs, counts } = await expectCompleted(jobId, project, Date.now(), annotate);
+    await annotate(
       `executor SIGKILL at 30 %: completed ${tookMs} ms after the kill; ${inFlight} in flight; ${JSON.stringify(counts)}`,
+      FIGURES,
     );
     // Repeats only where the kill cut between the provider call and the ledger commit.
     expect(counts.extraCalls).toBeLessThanOrEqual(inFlight);

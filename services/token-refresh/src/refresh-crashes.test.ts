@@ -7,7 +7,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { openAccountToken } from "@warden/crypto";
 import { startMockProvider, type MockProvider } from "@warden/mock-provider";
 import { TokenFailureSchema } from "@warden/proto/tokens/v1";
-import { freePort, startServiceProcess, waitFor, type ServiceProcess } from "@warden/testkit";
+import { FIGURES, freePort, startServiceProcess, waitFor, type ServiceProcess } from "@warden/testkit";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver, type TestReceiver } from "../../sweeper/src/notifications/test-receiver.js";
@@ -215,7 +215,9 @@ describe("refresh crashes", () => {
     }
   }, 240_000);
 
-  it("a rolling SIGTERM of three replicas under concurrent callers loses no account and calls the provider once per refresh", async () => {
+  it("a rolling SIGTERM of three replicas under concurrent callers loses no account and calls the provider once per refresh", async ({
+    annotate,
+  }) => {
     // Every call needs a refresh (tokens live 60 s; callers ask for 120 s), so
     // refreshes are always in flight when a replica is told to stop, and the
     // RPC grace (100 ms) is shorter than the provider's answer (300 ms): only
@@ -306,9 +308,10 @@ describe("refresh crashes", () => {
       );
       stop = true;
       await Promise.all(callers);
-      console.log(
+      await annotate(
         `rolling SIGTERM: ${CALLERS} callers, ${tally.ok} answers, retried ${JSON.stringify(Object.fromEntries(tally.retried))}, ` +
           `${provider.counters.refreshSuccesses} provider refreshes; answer→write window on a surviving replica: ${JSON.stringify(window)}`,
+        FIGURES,
       );
 
       expect(exits).toEqual([0, 0, 0]);

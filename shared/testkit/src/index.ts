@@ -26,3 +26,5 @@ export type { RunCleanupReport } from "./run-cleanup.js";
 export { findBinary } from "./find-binary.js";
 export { runCommand } from "./run-command.js";
 export type { RunCommandOptions } from "./run-command.js";
+export { DIAGNOSTICS, FIGURES } from "./figures.js";
+export type { Annotate } from "./figures.js";

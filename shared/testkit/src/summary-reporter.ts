@@ -1,14 +1,18 @@
 import type { Reporter, TestModule } from "vitest/node";
+import { FIGURES } from "./figures.js";
 
 /**
  * Prints one closing line, `vitest: N passed, N failed, N skipped`, after the
- * default reporter: CI reads that plain line to know tests really ran.
+ * default reporter: CI reads that plain line to know tests really ran. Before
+ * it, the figures long tests measured (annotations of type FIGURES), one line
+ * each, so a run's numbers can be read without scrolling through its output.
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
+    const figures: string[] = [];
     for (const module of testModules) {
       // A file whose set-up failed marks its tests skipped; they did not pass, so count them failed.
       const moduleFailed = module.state() === "failed";
@@ -19,9 +23,12 @@ export default class SummaryReporter implements Reporter {
         else if (state === "failed" || moduleFailed) failed++;
         else skipped++;
         counted++;
+        for (const annotation of test.annotations())
+          if (annotation.type === FIGURES) figures.push(`  ${test.name}: ${annotation.message}`);
       }
       if (moduleFailed && counted === 0) failed++;
     }
+    if (figures.length > 0) console.log(`figures:\n${figures.join("\n")}`);
     console.log(`vitest: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   }
 }

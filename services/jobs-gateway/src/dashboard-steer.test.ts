@@ -1,6 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { AdminService } from "@warden/proto/admin/v1";
 import { JobsService, JobStatus, ScopeKind } from "@warden/proto/jobs/v1";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -8,12 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboard } from "../dashboard/build.js";
 import { createTenant, finishItems, JOB_SCOPES, planItems, type TestTenant } from "./jobs-test-fixtures.js";
 import { connectClient } from "./test-clients.js";
-import { CHROMIUM } from "./test-dashboard-browser.js";
+import { CHROMIUM, expectFitsWidth } from "./test-dashboard-browser.js";
 import { startTestGateway, type TestGateway } from "./test-gateway.js";
 
-// Every flow of the operator's dashboard at 1280 px and at 400 px, with screenshots
-// (gitignored) and a check that no page scrolls sideways. One browser for the file.
-const SHOTS = fileURLToPath(new URL("../dashboard-screenshots/", import.meta.url));
+// Every flow of the operator's dashboard at 1280 px and at 400 px, with a check
+// that no page scrolls sideways (screenshots when WARDEN_DASHBOARD_SCREENSHOTS=<dir>). One browser for the file.
 const WIDTHS = [1280, 400] as const;
 
 let gateway: TestGateway;
@@ -23,7 +20,6 @@ let poolKey: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (apt-get install -y chromium)`);
-  mkdirSync(SHOTS, { recursive: true });
   await buildDashboard();
   gateway = await startTestGateway({ label: "dashsteer" });
   tenant = await createTenant(gateway, "steer-dash", 3);
@@ -57,13 +53,6 @@ async function openDashboard(
   return { page, problems };
 }
 
-/** Screenshot of the whole page, and the check that nothing overflows sideways. */
-async function snap(page: Page, name: string, width: number): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
-  const overflow = (await page.evaluate("document.documentElement.scrollWidth")) as number;
-  expect(overflow, `${name} at ${width}px`).toBeLessThanOrEqual(width);
-}
-
 describe("dashboard: operators act", () => {
   it("starts a job from a dry-run preview; an org scope needs its id typed before it starts", async () => {
     for (const width of WIDTHS) {
@@ -78,7 +67,7 @@ describe("dashboard: operators act", () => {
       expect(await start.isDisabled()).toBe(true);
       await page.locator("#start-typed").fill("org_wrong");
       expect(await start.isDisabled()).toBe(true);
-      await snap(page, "start-job-org-preview", width);
+      await expectFitsWidth(page, "start-job-org-preview", width);
       // Nothing was started by the preview.
       const jobs = connectClient(JobsService, gateway.url, tenant.orgKey);
       expect((await jobs.listRevokeJobs({})).jobs).toHaveLength(0);
@@ -87,7 +76,7 @@ describe("dashboard: operators act", () => {
         await start.click();
         await page.waitForURL(/#\/jobs\/oj_/);
         await page.locator("#job-status").waitFor();
-        await snap(page, "job-started", width);
+        await expectFitsWidth(page, "job-started", width);
         expect((await jobs.listRevokeJobs({})).jobs).toHaveLength(1);
       }
       expect(problems).toEqual([]);
@@ -122,7 +111,7 @@ describe("dashboard: operators act", () => {
       const shown = async () => [await rows.count(), await rows.first().getAttribute("data-job")];
       await expect.poll(shown).toEqual([1, failing]);
       expect(await rows.first().locator(".badge").textContent()).toBe("COMPLETED_WITH_FAILURES");
-      await snap(page, "jobs-filter-status", width);
+      await expectFitsWidth(page, "jobs-filter-status", width);
       await page.locator("#filter-status").selectOption(String(JobStatus.UNSPECIFIED));
       await page.locator("#filter-scope").selectOption(String(ScopeKind.AUTH_CONFIG));
       await expect.poll(shown).toEqual([1, cancelled]);
@@ -141,7 +130,7 @@ describe("dashboard: operators act", () => {
         expect(box!.x + box!.width).toBeLessThanOrEqual(1280);
         expect(await cell.evaluate((td) => td.scrollWidth <= td.clientWidth)).toBe(true);
       }
-      await snap(page, "jobs", width);
+      await expectFitsWidth(page, "jobs", width);
       expect(problems).toEqual([]);
       await page.close();
     }
@@ -184,7 +173,7 @@ describe("dashboard: operators act", () => {
       const first = await ledgerRows.filter({ hasText: "user-0" }).textContent();
       expect(first).toContain(tenant.authConfigId);
       expect(first).toContain("Client authentication failed for user-0");
-      await snap(page, "ledger", width);
+      await expectFitsWidth(page, "ledger", width);
       await page.getByRole("button", { name: "All items" }).click();
       await expect.poll(() => ledgerRows.count()).toBe(3);
       await page.locator("#ledger-status").selectOption("2"); // REVOKED
@@ -194,7 +183,7 @@ describe("dashboard: operators act", () => {
       await page.getByRole("button", { name: "Filter" }).click();
       await expect.poll(() => ledgerRows.count()).toBe(1);
       expect(await ledgerRows.first().textContent()).toContain("user-1");
-      await snap(page, "ledger-filtered", width);
+      await expectFitsWidth(page, "ledger-filtered", width);
       if (width === 400) {
         // Per-item retry: RetryRevokeJob names the one account.
         const sent: string[] = [];
@@ -211,7 +200,7 @@ describe("dashboard: operators act", () => {
         await expect.poll(() => resume.isDisabled()).toBe(false);
         await resume.click();
         await expect.poll(() => sent.some((body) => body.includes("includeCancelled"))).toBe(true);
-        await snap(page, "ledger-resume", width);
+        await expectFitsWidth(page, "ledger-resume", width);
       }
       expect(problems.filter((p) => !p.includes("FAILED_PRECONDITION"))).toEqual([]);
       await page.close();
@@ -223,7 +212,7 @@ describe("dashboard: operators act", () => {
       const { page, problems } = await openDashboard(width, poolKey);
       await page.getByRole("link", { name: "Pool" }).click();
       await page.locator("#pool-counts", { hasText: "executors" }).waitFor();
-      await snap(page, "pool", width);
+      await expectFitsWidth(page, "pool", width);
       expect(problems).toEqual([]);
       await page.close();
     }

@@ -2,19 +2,17 @@
 // against a real gateway forwarding to a real sweeper process: the operator
 // sees the tasks and runs one; any other key gets a banner. Screenshots when
 // WARDEN_DASHBOARD_SCREENSHOTS=<dir> is set; no page may scroll sideways.
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { AdminService } from "@warden/proto/admin/v1";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboard } from "../dashboard/build.js";
 import { connectClient } from "./test-clients.js";
-import { CHROMIUM, CHROMIUM_FLAGS } from "./test-dashboard-browser.js";
+import { CHROMIUM, CHROMIUM_FLAGS, expectFitsWidth } from "./test-dashboard-browser.js";
 import type { E2eStack, RunningService } from "./test-e2e-stack.js";
 import { startGatewayWithSweeper, SWEEPER_TASKS } from "./test-sweeper-stack.js";
 
 const WIDTHS = [1280, 400] as const;
-const SHOTS = process.env.WARDEN_DASHBOARD_SCREENSHOTS;
 
 let stack: E2eStack;
 let gateway: RunningService;
@@ -23,7 +21,6 @@ let tenantKey: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (apt-get install -y chromium)`);
-  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   await buildDashboard();
   ({ stack, gateway } = await startGatewayWithSweeper("dashsweep", "info"));
   const admin = connectClient(AdminService, gateway.url, stack.adminKey);
@@ -53,13 +50,6 @@ async function openSweeperPage(width: number, key: string): Promise<{ page: Page
   return { page, problems };
 }
 
-/** Screenshot (when asked for), and the check that nothing overflows sideways. */
-async function snap(page: Page, name: string, width: number): Promise<void> {
-  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
-  const scrollWidth = (await page.evaluate("document.documentElement.scrollWidth")) as number;
-  expect(scrollWidth, `${name} at ${width}px scrolls sideways`).toBeLessThanOrEqual(width);
-}
-
 describe("dashboard: the Sweeper page", () => {
   it("shows every task with interval, last run, outcome and leader; Run now runs one and its last run moves", async () => {
     for (const width of WIDTHS) {
@@ -80,7 +70,7 @@ describe("dashboard: the Sweeper page", () => {
       expect(await page.locator("a[data-nav=sweeper]").getAttribute("class")).toBe("active");
       const row = page.locator('tr[data-task="leases-expiry"]');
       expect(await row.locator("td").nth(1).textContent()).toBe("30 d");
-      await snap(page, "sweeper", width);
+      await expectFitsWidth(page, "sweeper", width);
       // The action is on screen, not behind a sideways scroll (rows stack into cards at 400 px).
       const button = await row.getByRole("button", { name: "Run now" }).boundingBox();
       expect(button!.x + button!.width).toBeLessThanOrEqual(width);
@@ -94,7 +84,7 @@ describe("dashboard: the Sweeper page", () => {
       expect(lastRun).toBeGreaterThan(Number(before || 0));
       expect(await row.locator("td.last-run").textContent()).not.toBe("–");
       expect(await row.locator(".badge").textContent()).toBe("success");
-      await snap(page, "sweeper-ran", width);
+      await expectFitsWidth(page, "sweeper-ran", width);
       expect(problems).toEqual([]);
       await page.close();
     }
@@ -108,7 +98,7 @@ describe("dashboard: the Sweeper page", () => {
         "needs the operator key (WARDEN_ADMIN_KEY)",
       );
       expect(await page.locator("tr[data-task]").count()).toBe(0);
-      await snap(page, "sweeper-denied", width);
+      await expectFitsWidth(page, "sweeper-denied", width);
       // The browser logs the refused call's HTTP status; nothing else may show up.
       expect(problems.filter((p) => !p.includes("403"))).toEqual([]);
       await page.close();

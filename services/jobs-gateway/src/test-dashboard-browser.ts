@@ -1,10 +1,10 @@
 // Test support (not a test): drives the built dashboard in Debian's Chromium
 // through playwright-core (no browser download), as an operator would.
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { JobsService } from "@warden/proto/jobs/v1";
 import { ScopeKind } from "@warden/proto/jobs/v1";
-import { chromium } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { createTenant, finishItems, planItems, publishJobEvent } from "./jobs-test-fixtures.js";
 import { connectClient } from "./test-clients.js";
@@ -20,6 +20,23 @@ export const CHROMIUM_FLAGS = [
   "--disable-sync",
   "--no-first-run",
 ];
+
+/** Where screenshots go: WARDEN_DASHBOARD_SCREENSHOTS=<dir>; none when unset. */
+const SCREENSHOTS = process.env.WARDEN_DASHBOARD_SCREENSHOTS;
+
+/**
+ * The check every dashboard page gets at each width it is shown at: nothing
+ * scrolls sideways (a 400 px phone included). Keeps a full-page screenshot
+ * named `<name>-<width>.png` when WARDEN_DASHBOARD_SCREENSHOTS is set.
+ */
+export async function expectFitsWidth(page: Page, name: string, width: number): Promise<void> {
+  if (SCREENSHOTS) {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+  const scrollWidth = (await page.evaluate("document.documentElement.scrollWidth")) as number;
+  expect(scrollWidth, `${name} at ${width}px scrolls sideways`).toBeLessThanOrEqual(width);
+}
 
 /**
  * Logs in with a key, watches a job's row move live from the WatchRevokeJob
@@ -52,9 +69,8 @@ export async function runDashboardBrowserChecks(gateway: TestGateway): Promise<v
       if (message.type() === "error") problems.push(`console: ${message.text()}`);
     });
     page.on("dialog", (dialog) => void dialog.accept());
-    const shots = process.env.WARDEN_DASHBOARD_SCREENSHOTS;
     const screenshot = async (name: string) => {
-      if (shots) await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+      if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     };
 
     await page.goto(gateway.url);

@@ -67,6 +67,7 @@ export type { AuditEventFilter } from "./audit-events.repository.js";
 export { appendAuditEvents, listAuditEvents, deleteAuditEventsBefore } from "./audit-events.repository.js";
 export type { DatabaseOptions, DatabaseHandle } from "./create-database.js";
 export { createDatabase } from "./create-database.js";
+export { executeNamed } from "./named-statements.js";
 export { migrateToLatest, dropNamespaceSchema } from "./migrate.js";
 export type { KeysetPageRequest } from "./keyset-cursor.js";
 export { CursorCodec, pageSize, readKeysetPage } from "./keyset-cursor.js";

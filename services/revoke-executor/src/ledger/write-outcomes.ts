@@ -1,4 +1,4 @@
-import type { Database, LeaseRow, RevokeJobRow } from "@warden/db";
+import { executeNamed, type Database, type LeaseRow, type RevokeJobRow } from "@warden/db";
 import type { RevokedAccount } from "@warden/events";
 import { enqueueEvents, type OutboxEvent } from "@warden/outbox";
 import { sql, type Kysely } from "kysely";
@@ -65,13 +65,21 @@ export async function writeOutcomes(
     // Job rows are locked first, in id order, as CancelRevokeJob and RetryRevokeJob lock them
     // (job, then items): taking items first would deadlock against them. The same statement
     // turns the transaction to index plans: one primary-key probe per outcome.
-    await sql`
+    // Both statements are named (see executeNamed in @warden/db): planned once per connection, not per batch.
+    await executeNamed(
+      trx,
+      "revoke_ledger_lock_jobs",
+      sql`
       select ${indexPlanSettings()},
              (select count(*) from (select id from revoke_jobs where id = any(${jobIds}::text[])
-                                     order by id for update) as locked)`.execute(trx);
+                                     order by id for update) as locked)`,
+    );
     // One statement for the rest: counters move by what `finals` returned, and a running job
     // whose pending reaches 0 is completed by the same update, so completion is decided once.
-    const result = await sql<BatchResult>`
+    const result = await executeNamed(
+      trx,
+      "revoke_ledger_write",
+      sql<BatchResult>`
     with finals as (
       update revoke_items as i
          set status = v.status, attempts = v.attempts, error_code = v.error_code,
@@ -161,7 +169,8 @@ export async function writeOutcomes(
          from (select job_id, account_id from settled union all select job_id, account_id from retried) as c) as changed,
       (select coalesce(json_agg(w), '[]') from wiped as w) as wiped,
       (select coalesce(json_agg(l), '[]') from revoked_leases as l) as leases,
-      (select coalesce(json_agg(m), '[]') from moved_jobs as m) as jobs`.execute(trx);
+      (select coalesce(json_agg(m), '[]') from moved_jobs as m) as jobs`,
+    );
     const batch = toWrittenBatch(outcomes, firsts, result.rows[0]!);
     // The events this batch reports commit with it (one multi-row insert), or not at all.
     await enqueueEvents(trx, eventsOf(batch));

@@ -1,4 +1,4 @@
-import type { Database, ItemStatusColumn, JobStatusColumn } from "@warden/db";
+import { executeNamed, type Database, type ItemStatusColumn, type JobStatusColumn } from "@warden/db";
 import { sql, type Kysely } from "kysely";
 
 /** Everything needed to act on one work item, read in one round trip. */
@@ -34,20 +34,24 @@ export async function loadItemContexts(
   db: Kysely<Database>,
   keys: readonly ItemKey[],
 ): Promise<Map<string, ItemContext>> {
-  const result = await sql<{
-    job_id: string;
-    account_id: string;
-    run: number;
-    status: ItemStatusColumn;
-    attempts: number;
-    auth_config_id: string;
-    job_status: JobStatusColumn;
-    force: boolean;
-    external_user_id: string | null;
-    token_ciphertext: Buffer | null;
-    is_refresh: boolean;
-    token_key_id: string | null;
-  }>`
+  // Named (see executeNamed in @warden/db): planned once per connection, not per read.
+  const result = await executeNamed(
+    db,
+    "revoke_item_contexts",
+    sql<{
+      job_id: string;
+      account_id: string;
+      run: number;
+      status: ItemStatusColumn;
+      attempts: number;
+      auth_config_id: string;
+      job_status: JobStatusColumn;
+      force: boolean;
+      external_user_id: string | null;
+      token_ciphertext: Buffer | null;
+      is_refresh: boolean;
+      token_key_id: string | null;
+    }>`
     select i.job_id, i.account_id, i.run, i.status, i.attempts, i.auth_config_id,
            j.status as job_status, j.force,
            a.external_user_id, a.token_key_id,
@@ -63,7 +67,8 @@ export async function loadItemContexts(
       join revoke_items i on i.job_id = k.job_id and i.account_id = k.account_id
       join revoke_jobs j on j.id = i.job_id
       left join connected_accounts a on a.id = i.account_id
-      left join auth_configs ac on ac.id = i.auth_config_id`.execute(db);
+      left join auth_configs ac on ac.id = i.auth_config_id`,
+  );
   const contexts = new Map<string, ItemContext>();
   for (const row of result.rows) {
     contexts.set(itemKeyString(row.job_id, row.account_id), {

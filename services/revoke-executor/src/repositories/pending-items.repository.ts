@@ -1,4 +1,4 @@
-import type { Database } from "@warden/db";
+import { executeNamed, type Database } from "@warden/db";
 import { sql, type Kysely } from "kysely";
 
 /** One ledger line in one run of its job. */
@@ -21,12 +21,17 @@ export async function findPendingItems(
   db: Kysely<Database>,
   keys: readonly RunItemKey[],
 ): Promise<Set<string>> {
-  const result = await sql<{ job_id: string; account_id: string; run: number }>`
+  // Named (see executeNamed in @warden/db): planned once per connection, not per read.
+  const result = await executeNamed(
+    db,
+    "revoke_pending_items",
+    sql<{ job_id: string; account_id: string; run: number }>`
     select i.job_id, i.account_id, i.run
       from unnest(${keys.map((k) => k.jobId)}::text[], ${keys.map((k) => k.accountId)}::text[],
                   ${keys.map((k) => k.run)}::int[]) as k(job_id, account_id, run)
       join revoke_items i on i.job_id = k.job_id and i.account_id = k.account_id and i.run = k.run
-     where i.status = 'pending'`.execute(db);
+     where i.status = 'pending'`,
+  );
   return new Set(
     result.rows.map((row) =>
       runItemKeyString({ jobId: row.job_id, accountId: row.account_id, run: row.run }),

@@ -50,27 +50,50 @@ async function main() {
     log(
       `bench:revoke:observability — ${ACCOUNTS.toLocaleString("en-US")} accounts per job, ${ROUNDS} rounds`,
     );
-    const rates = { bare: [] as number[], observed: [] as number[] };
+    // Each variant once per round, interleaved so a drifting machine load hits all alike.
+    const variants = {
+      bare: { metrics: false, tracing: false },
+      metrics: { metrics: true, tracing: false },
+      tracing: { metrics: false, tracing: true },
+      observed: { metrics: true, tracing: true },
+    };
+    const rates: Record<keyof typeof variants, number[]> = {
+      bare: [],
+      metrics: [],
+      tracing: [],
+      observed: [],
+    };
     // A warm-up job (JIT, pools), not counted.
     await runJob(stack, provider);
     for (let round = 0; round < ROUNDS; round++) {
-      rates.bare.push(await runJob(stack, provider));
-      const tracing = startTelemetry({
-        service: "revoke-executor",
-        env: {},
-        processors: [new NoopSpanProcessor()],
-      });
-      rates.observed.push(await runJob(stack, provider, createMetricsRegistry("revoke-executor")));
-      await tracing.shutdown();
+      for (const [name, variant] of Object.entries(variants) as Array<
+        [keyof typeof variants, { metrics: boolean; tracing: boolean }]
+      >) {
+        const tracing = variant.tracing
+          ? // As main.ts starts it: no active context (the executor carries trace context by hand).
+            startTelemetry({
+              service: "revoke-executor",
+              env: {},
+              processors: [new NoopSpanProcessor()],
+              activeContext: false,
+            })
+          : undefined;
+        const registry = variant.metrics ? createMetricsRegistry("revoke-executor") : undefined;
+        rates[name].push(await runJob(stack, provider, registry));
+        await tracing?.shutdown();
+      }
       log(
-        `  round ${round + 1}: bare ${Math.round(rates.bare[round]!)} items/s, observed ${Math.round(rates.observed[round]!)} items/s`,
+        `  round ${round + 1}: ${Object.entries(rates)
+          .map(([name, xs]) => `${name} ${Math.round(xs[round]!)}`)
+          .join(", ")} items/s`,
       );
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const bare = median(rates.bare);
-    const observed = median(rates.observed);
+    const change = (xs: number[]) => `${(((median(xs) - bare) / bare) * 100).toFixed(1)} %`;
     log(
-      `median: bare ${Math.round(bare)} items/s, metrics + tracing ${Math.round(observed)} items/s → ${(((observed - bare) / bare) * 100).toFixed(1)} %`,
+      `median: bare ${Math.round(bare)} items/s; metrics only ${change(rates.metrics)}, ` +
+        `tracing only ${change(rates.tracing)}, metrics + tracing ${Math.round(median(rates.observed))} items/s → ${change(rates.observed)}`,
     );
   } finally {
     provider.stop();

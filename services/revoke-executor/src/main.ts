@@ -12,7 +12,8 @@ import { DEFAULT_EXECUTOR_SETTINGS, startRevokeExecutor } from "./revoke-executo
 
 const SERVICE = "revoke-executor";
 // First, so everything after runs with tracing on (when OTEL_* asks for it).
-const telemetry = startTelemetry({ service: SERVICE });
+// No active context: the executor hands trace context on by hand (see StartTelemetryOptions).
+const telemetry = startTelemetry({ service: SERVICE, activeContext: false });
 const config = loadExecutorConfig();
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 const keyring = loadKeyring(config.WARDEN_ENCRYPTION_KEYS, (message) => logger.warn(message), {

@@ -239,6 +239,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
           metrics,
         },
         delivery.message,
+        delivery.traceContext,
       ),
   });
 
@@ -252,7 +253,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     pullBatch: settings.itemPullBatch,
     refreshMs: settings.activeJobsRefreshMs,
     sweepMs: 30_000,
-    handle: async (item, deliveryCount, jobSignal) => {
+    handle: async (item, deliveryCount, jobSignal, traceContext) => {
       if (deliveryCount > 1) {
         redelivered++;
         metrics.redelivered();
@@ -267,7 +268,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
       }
       // The job's own signal: a cancel stops items still queued for a provider slot; so does a
       // NATS disconnect (see connection-epochs.ts).
-      const work = processItem({ ...itemDeps, signal: epochs.signalFor(jobSignal) }, item);
+      const work = processItem({ ...itemDeps, signal: epochs.signalFor(jobSignal) }, item, traceContext);
       inFlightItems.set(key, work);
       try {
         return await work;

@@ -1,6 +1,7 @@
 import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import type { JsMsg } from "nats";
 import { errorField, type BusLogger } from "./bus-logger.js";
+import { traceContextOfHeaders } from "./trace-headers.js";
 import type { WorkDelivery } from "./work-outcome.js";
 
 /**
@@ -15,7 +16,13 @@ export function decodeDelivery<Desc extends DescMessage>(
 ): WorkDelivery<MessageShape<Desc>> | undefined {
   try {
     const message = fromBinary(schema, raw.data);
-    return { message, raw, deliveryCount: raw.info.deliveryCount, maxDeliver };
+    return {
+      message,
+      raw,
+      deliveryCount: raw.info.deliveryCount,
+      maxDeliver,
+      traceContext: traceContextOfHeaders(raw.headers),
+    };
   } catch (error) {
     logger.error(
       {

@@ -29,4 +29,9 @@ export { runBatchConsumer } from "./run-batch-consumer.js";
 export { jobIdOfItemsConsumer, jobItemsConsumerName } from "./job-items-consumer.js";
 export type { ConsumerHealth } from "./reset-stale-consumer.js";
 export { resetStaleConsumer } from "./reset-stale-consumer.js";
-export { setTraceHeaders, traceContextOfHeaders, traceHeadersOfActiveContext } from "./trace-headers.js";
+export {
+  setTraceHeaders,
+  traceContextOfHeaders,
+  traceHeadersOf,
+  traceHeadersOfActiveContext,
+} from "./trace-headers.js";

@@ -1,4 +1,5 @@
 import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import { context, type Context } from "@opentelemetry/api";
 import {
   createInbox,
   headers,
@@ -7,7 +8,7 @@ import {
   type MsgHdrs,
   type NatsConnection,
 } from "nats";
-import { setTraceHeaders, traceHeadersOfActiveContext } from "./trace-headers.js";
+import { setTraceHeaders, traceHeadersOf } from "./trace-headers.js";
 
 /** One message for `publishWorkBatch`: a message to encode, or bytes already encoded (an outbox row). */
 export type WorkToPublish<Desc extends DescMessage = DescMessage> = {
@@ -23,6 +24,8 @@ export interface PublishWorkBatchOptions {
   timeoutMs?: number;
   /** Attempts per message (retries reuse the msgId, so the stream keeps one copy). Default 3. */
   attempts?: number;
+  /** The trace the messages continue (W3C headers). Default: the active context. */
+  traceContext?: Context;
 }
 
 export interface PublishedWorkBatch {
@@ -149,7 +152,7 @@ export async function publishWorkBatch(
 
   let next = 0;
   // One context for the whole batch: formatted once, not per message.
-  const traceHeaders = traceHeadersOfActiveContext();
+  const traceHeaders = traceHeadersOf(options.traceContext ?? context.active());
   const start = (item: WorkToPublish) => {
     const msgHeaders = headers();
     msgHeaders.set("Nats-Msg-Id", item.msgId);

@@ -1,5 +1,4 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
-import { context } from "@opentelemetry/api";
 import { millis, type ConsumerInfo, type JetStreamClient, type JsMsg } from "nats";
 import { createAckWaitExtender } from "./ack-wait-extender.js";
 import { errorField, silentBusLogger, type BusLogger } from "./bus-logger.js";
@@ -7,7 +6,6 @@ import { decodeDelivery } from "./decode-delivery.js";
 import { createInFlightLimiter } from "./in-flight-limiter.js";
 import { superviseConsumer, type PullOptions } from "./supervise-consumer.js";
 import { superviseFetchConsumer } from "./supervise-fetch-consumer.js";
-import { traceContextOfHeaders } from "./trace-headers.js";
 import {
   defaultRetryDelayMs,
   settleDelivery,
@@ -94,8 +92,9 @@ export async function runConsumer<Desc extends DescMessage>(
     void (async () => {
       let outcome: WorkOutcome | HandlerFailure;
       try {
-        // The handler runs in the publisher's trace (W3C headers), so its spans join that trace.
-        outcome = await context.with(traceContextOfHeaders(raw.headers), () => options.handler(delivery));
+        // The publisher's trace travels in delivery.traceContext; nothing is activated here,
+        // so a consumer on a hot path never pays for AsyncLocalStorage (see withSpanIn).
+        outcome = await options.handler(delivery);
       } catch (error) {
         outcome = { kind: "failed", error };
       } finally {

@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe("W3C trace context over NATS headers", () => {
-  it("a consumer's handler runs in the trace of the span that published the message, single or batched", async () => {
+  it("a consumer's delivery carries the trace of the span that published the message, single or batched", async () => {
     const queue = await createTestWorkQueue(bus.jsm, namespace, "traced");
     const seen = new Map<string, string | undefined>();
     const controller = new AbortController();
@@ -44,8 +44,10 @@ describe("W3C trace context over NATS headers", () => {
       schema: RefreshDueSchema,
       concurrency: 4,
       signal: controller.signal,
-      handler: async ({ message }) => {
-        seen.set(message.accountId, trace.getActiveSpan()?.spanContext().traceId);
+      handler: async ({ message, traceContext }) => {
+        // Handed over, not activated (see WorkDelivery.traceContext).
+        expect(trace.getActiveSpan()).toBeUndefined();
+        seen.set(message.accountId, trace.getSpanContext(traceContext)?.traceId);
         return { kind: "ack" };
       },
     });
@@ -65,7 +67,7 @@ describe("W3C trace context over NATS headers", () => {
       );
       return span.spanContext().traceId;
     });
-    // Published outside any span: the handler runs in no trace at all.
+    // Published outside any span: the delivery carries no trace at all.
     await publishWork(bus.js, queue.subject, RefreshDueSchema, { accountId: "ca_4" }, { msgId: "four" });
     await waitFor(() => seen.size === 4, 5_000, "four deliveries");
     controller.abort();

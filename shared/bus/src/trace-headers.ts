@@ -23,8 +23,13 @@ const getter: TextMapGetter<MsgHdrs | undefined> = {
  * compute it once per batch and skip the per-message work entirely.
  */
 export function traceHeadersOfActiveContext(): Record<string, string> {
+  return traceHeadersOf(context.active());
+}
+
+/** `traceContext` as W3C headers: for code that carries its trace context by hand (see withSpanIn). */
+export function traceHeadersOf(traceContext: Context): Record<string, string> {
   const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier, setter);
+  propagation.inject(traceContext, carrier, setter);
   return carrier;
 }
 

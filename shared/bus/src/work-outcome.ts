@@ -1,3 +1,4 @@
+import type { Context } from "@opentelemetry/api";
 import type { JsMsg } from "nats";
 import { errorField, type BusLogger } from "./bus-logger.js";
 
@@ -20,6 +21,11 @@ export interface WorkDelivery<T> {
   deliveryCount: number;
   /** The consumer's max_deliver (-1: unlimited). On the last delivery a nak or throw becomes a term. */
   maxDeliver: number;
+  /**
+   * The publisher's trace (W3C headers), not made active: a handler parents its
+   * spans on it (withSpanIn), or activates it with `context.with` where it needs that.
+   */
+  traceContext: Context;
 }
 
 export interface SettleOptions {

@@ -31,6 +31,14 @@ export interface StartTelemetryOptions {
   env?: NodeJS.ProcessEnv;
   /** Span processors to use instead of the one the environment configures. */
   processors?: SpanProcessor[];
+  /**
+   * Register the AsyncLocalStorage context manager (default true). A process
+   * that carries its trace context by hand (the revoke executor: withSpanIn,
+   * WorkDelivery.traceContext) passes false: the first active context would
+   * switch Node 20's promise hooks on for the whole process, the exporter's own
+   * `context.with` included, at about 17 % of the revoke rate.
+   */
+  activeContext?: boolean;
 }
 
 const DISABLED: Telemetry = { enabled: false, shutdown: async () => undefined };
@@ -54,7 +62,8 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   trace.disable();
   context.disable();
   propagation.disable();
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  if (options.activeContext !== false)
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   return {

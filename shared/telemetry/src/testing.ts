@@ -1,8 +1,8 @@
 // Test support (not a test): tracing into memory, so a test can assert on the spans a flow produced.
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace";
-import { startTelemetry, type Telemetry } from "./start-telemetry.js";
+import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace";
+import { startTelemetry, type StartTelemetryOptions, type Telemetry } from "./start-telemetry.js";
 
-/** Tracing registered globally into an in-memory exporter. */
+/** Tracing registered globally into memory. */
 export interface TestTelemetry extends Telemetry {
   /** Every span finished so far. */
   spans(): ReadableSpan[];
@@ -10,18 +10,32 @@ export interface TestTelemetry extends Telemetry {
   reset(): void;
 }
 
+/**
+ * Keeps each span as it ends. Not an exporter behind SimpleSpanProcessor: that
+ * one runs every export in `context.with`, an active context of its own that a
+ * test of the executor's tracing cost would count.
+ */
+class CollectingSpanProcessor implements SpanProcessor {
+  spans: ReadableSpan[] = [];
+  onStart(): void {}
+  onEnd(span: ReadableSpan): void {
+    this.spans.push(span);
+  }
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}
+
 /** Registers a tracer provider that keeps every finished span in memory (always sampled). */
-export function startTestTelemetry(service = "test"): TestTelemetry {
-  const exporter = new InMemorySpanExporter();
-  const telemetry = startTelemetry({
-    service,
-    env: {},
-    processors: [new SimpleSpanProcessor({ exporter })],
-  });
+export function startTestTelemetry(
+  service = "test",
+  options: Pick<StartTelemetryOptions, "activeContext"> = {},
+): TestTelemetry {
+  const collector = new CollectingSpanProcessor();
+  const telemetry = startTelemetry({ service, env: {}, processors: [collector], ...options });
   return {
     ...telemetry,
-    spans: () => exporter.getFinishedSpans(),
-    reset: () => exporter.reset(),
+    spans: () => [...collector.spans],
+    reset: () => (collector.spans = []),
   };
 }
 

@@ -33,22 +33,44 @@ export interface SpanOptions {
  * Without a registered tracer provider this is a no-op span: nothing is recorded.
  */
 export function withSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
-  const run = async (span: Span): Promise<T> => {
-    try {
-      return await fn(span);
-    } catch (error) {
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      span.setAttribute("error.type", errorType(error));
-      throw error;
-    } finally {
-      span.end();
-    }
-  };
+  const run = (span: Span) => runInSpan(span, () => fn(span));
   const spanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes };
   const tracer = wardenTracer();
   return options.parent === undefined
     ? tracer.startActiveSpan(name, spanOptions, run)
     : tracer.startActiveSpan(name, spanOptions, options.parent, run);
+}
+
+/**
+ * Runs `fn` in a new span, child of `parent`, and hands `fn` the context that
+ * holds it (the parent of `fn`'s own spans and of trace headers it sends),
+ * without making it the active context. For hot paths: on Node 20 the first
+ * active context switches AsyncLocalStorage's promise hooks on for the whole
+ * process, which cost the revoke executor about 17 % of its rate
+ * (bench:revoke:observability); passing the context by hand costs nothing.
+ */
+export function withSpanIn<T>(
+  parent: Context,
+  name: string,
+  options: Omit<SpanOptions, "parent">,
+  fn: (span: Span, spanContext: Context) => Promise<T>,
+): Promise<T> {
+  const spanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes };
+  const span = wardenTracer().startSpan(name, spanOptions, parent);
+  return runInSpan(span, () => fn(span, trace.setSpan(parent, span)));
+}
+
+/** Runs `fn`, marks `span` as an error if it throws, and ends it either way. */
+async function runInSpan<T>(span: Span, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    span.setAttribute("error.type", errorType(error));
+    throw error;
+  } finally {
+    span.end();
+  }
 }
 
 function errorType(error: unknown): string {

@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import type { Context } from "@opentelemetry/api";
 import { runConsumer, type Bus, type BusNames, type WorkOutcome } from "@warden/bus";
 import type { Database } from "@warden/db";
 import type { Logger } from "@warden/logger";
@@ -18,7 +19,12 @@ export interface ItemConsumersOptions {
    * was cancelled or finished, or the executor is shutting down), so work still
    * waiting for a provider slot can be handed back instead of calling the provider.
    */
-  handle: (item: RevokeWorkItem, deliveryCount: number, jobSignal: AbortSignal) => Promise<WorkOutcome>;
+  handle: (
+    item: RevokeWorkItem,
+    deliveryCount: number,
+    jobSignal: AbortSignal,
+    traceContext: Context,
+  ) => Promise<WorkOutcome>;
   /** Deliveries of one job handled at once in this process. */
   perJobConcurrency: number;
   /** Messages pulled ahead of the handlers per job (see ExecutorSettings.itemPullBatch). */
@@ -68,7 +74,8 @@ export function startItemConsumers(options: ItemConsumersOptions): ItemConsumers
       pullOnlyFreeSlots: true,
       restartDelay: { initialMs: 250, maxMs: 5_000 },
       ensureConsumer: () => options.ensureJobConsumer(jobId),
-      handler: (delivery) => options.handle(delivery.message, delivery.deliveryCount, abort.signal),
+      handler: (delivery) =>
+        options.handle(delivery.message, delivery.deliveryCount, abort.signal, delivery.traceContext),
     }).catch((error: unknown) =>
       logger.error({ jobId, err: { message: (error as Error).message } }, "item loop failed"),
     );

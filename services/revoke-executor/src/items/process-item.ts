@@ -1,10 +1,10 @@
-import { SpanKind } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, type Context as TraceContext } from "@opentelemetry/api";
 import type { WorkOutcome } from "@warden/bus";
 import { openAccountToken, type Keyring } from "@warden/crypto";
 import type { Logger } from "@warden/logger";
 import { revokeWithMethod, type RevokeAgents, type RevokeOutcome } from "@warden/oauth";
 import type { RevokeWorkItem } from "@warden/proto/work/v1";
-import { withSpan } from "@warden/telemetry";
+import { withSpanIn } from "@warden/telemetry";
 import type { FairScheduler } from "../fair-scheduler.js";
 import type { LedgerOutcome } from "../ledger/ledger-outcome.js";
 import type { LedgerWriter } from "../ledger/ledger-writer.js";
@@ -53,26 +53,37 @@ const ACK: WorkOutcome = { kind: "ack" };
  * resolves only after the outcome is committed to the ledger, with `ack` for a
  * final status and `nak` with the back-off delay for a retry.
  */
-export function processItem(deps: ProcessItemDeps, item: RevokeWorkItem): Promise<WorkOutcome> {
+export function processItem(
+  deps: ProcessItemDeps,
+  item: RevokeWorkItem,
+  traceContext: TraceContext = ROOT_CONTEXT,
+): Promise<WorkOutcome> {
   const attributes = {
     "warden.job_id": item.jobId,
     "warden.account_id": item.accountId,
     "warden.auth_config_id": item.authConfigId,
   };
-  return withSpan("revoke.item", { attributes }, () => processItemInSpan(deps, item));
+  // The item continues the planner's trace, carried by hand (withSpanIn: no AsyncLocalStorage per item).
+  return withSpanIn(traceContext, "revoke.item", { attributes }, (_span, itemTrace) =>
+    processItemInSpan(deps, item, itemTrace),
+  );
 }
 
-async function processItemInSpan(deps: ProcessItemDeps, item: RevokeWorkItem): Promise<WorkOutcome> {
+async function processItemInSpan(
+  deps: ProcessItemDeps,
+  item: RevokeWorkItem,
+  itemTrace: TraceContext,
+): Promise<WorkOutcome> {
   const context = await deps.loadContext({ jobId: item.jobId, accountId: item.accountId });
   // Idempotent skip: already final, a stale run, or a job that was cancelled or finished.
   if (context === undefined || context.status !== "pending" || context.run !== item.run) return ACK;
   if (context.jobStatus !== "planning" && context.jobStatus !== "running") return ACK;
 
-  const decided = await decide(deps, context);
+  const decided = await decide(deps, context, itemTrace);
   if (decided === "handed_back") return { kind: "nak" };
   if (decided === "job_stopped" || decided === "already_settled") return ACK;
   const outcome = decided.outcome;
-  const changed = await withSpan("revoke.ledger_write", {}, () => deps.ledger.write(outcome));
+  const changed = await withSpanIn(itemTrace, "revoke.ledger_write", {}, () => deps.ledger.write(outcome));
   // Counted once the write committed and changed the item, so the counts add up to the ledger's.
   if (changed) deps.metrics.forAuthConfig(context.authConfigId).itemWritten(itemOutcomeOf(outcome));
   if (decided.outcome.kind === "retry" && changed) return { kind: "nak", delayMs: decided.delayMs };
@@ -82,7 +93,11 @@ async function processItemInSpan(deps: ProcessItemDeps, item: RevokeWorkItem): P
 type Decision =
   { outcome: LedgerOutcome; delayMs?: number } | "handed_back" | "job_stopped" | "already_settled";
 
-async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Decision> {
+async function decide(
+  deps: ProcessItemDeps,
+  context: ItemContext,
+  itemTrace: TraceContext,
+): Promise<Decision> {
   const attempts = context.attempts + 1;
   const final = (
     status: "revoked" | "failed" | "skipped",
@@ -157,7 +172,8 @@ async function decide(deps: ProcessItemDeps, context: ItemContext): Promise<Deci
     const startedAt = metrics.providerCallStarted();
     let called: ProviderOutcome = "error";
     try {
-      answer = await withSpan(
+      answer = await withSpanIn(
+        itemTrace,
         "revoke.provider_call",
         { kind: SpanKind.CLIENT, attributes: { "warden.auth_config_id": context.authConfigId } },
         async (span) => {

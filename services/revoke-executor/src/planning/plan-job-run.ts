@@ -1,8 +1,9 @@
+import { ROOT_CONTEXT, type Context } from "@opentelemetry/api";
 import { publishWorkBatch, type Bus, type BusNames, type WorkOutcome } from "@warden/bus";
 import type { Database } from "@warden/db";
 import type { Logger } from "@warden/logger";
 import { RevokeWorkItemSchema, type RevokePlan } from "@warden/proto/work/v1";
-import { withSpan } from "@warden/telemetry";
+import { withSpanIn } from "@warden/telemetry";
 import type { Kysely } from "kysely";
 import type { JobEvents } from "../job-events.js";
 import {
@@ -37,13 +38,22 @@ export interface PlannerDeps {
  * pending). Safe to run again after a crash at any point: nothing is lost
  * (plan_cursor, published_cursor) and nothing duplicated (ON CONFLICT, Nats-Msg-Id).
  */
-export function planJobRun(deps: PlannerDeps, plan: RevokePlan): Promise<WorkOutcome> {
-  // Items are published inside this span, so each item's trace continues from it.
+export function planJobRun(
+  deps: PlannerDeps,
+  plan: RevokePlan,
+  traceContext: Context = ROOT_CONTEXT,
+): Promise<WorkOutcome> {
+  // Items are published with this span's context, so each item's trace continues from it.
   const attributes = { "warden.job_id": plan.jobId, "warden.run": plan.run };
-  return withSpan("revoke.plan", { attributes }, () => planInSpan(deps, plan));
+  return withSpanIn(traceContext, "revoke.plan", { attributes }, (_span, planTrace) =>
+    planInSpan({ ...deps, planTrace }, plan),
+  );
 }
 
-async function planInSpan(deps: PlannerDeps, plan: RevokePlan): Promise<WorkOutcome> {
+/** A plan's dependencies while it runs: the planner's, plus the plan span's trace context. */
+type PlanRunDeps = PlannerDeps & { planTrace: Context };
+
+async function planInSpan(deps: PlanRunDeps, plan: RevokePlan): Promise<WorkOutcome> {
   const { db, logger } = deps;
   const job = await findJob(db, plan.jobId);
   if (job === undefined || job.run !== plan.run || (job.status !== "planning" && job.status !== "running")) {
@@ -99,7 +109,7 @@ async function planInSpan(deps: PlannerDeps, plan: RevokePlan): Promise<WorkOutc
   return { kind: "ack" };
 }
 
-async function publishUnpublished(deps: PlannerDeps, jobId: string, run: number): Promise<number> {
+async function publishUnpublished(deps: PlanRunDeps, jobId: string, run: number): Promise<number> {
   let after: string | null = null;
   let count = 0;
   for (;;) {
@@ -112,7 +122,7 @@ async function publishUnpublished(deps: PlannerDeps, jobId: string, run: number)
 }
 
 async function publishAndAdvanceCursor(
-  deps: PlannerDeps,
+  deps: PlanRunDeps,
   jobId: string,
   run: number,
   items: PlannedItem[],
@@ -125,7 +135,7 @@ async function publishAndAdvanceCursor(
 }
 
 async function publishItems(
-  deps: PlannerDeps,
+  deps: PlanRunDeps,
   jobId: string,
   run: number,
   items: PlannedItem[],
@@ -140,6 +150,6 @@ async function publishItems(
       message: { jobId, run, accountId: item.account_id, authConfigId: item.auth_config_id },
       msgId: `item:${jobId}:${run}:${item.account_id}`,
     })),
-    { window: 1024, attempts: 5 },
+    { window: 1024, attempts: 5, traceContext: deps.planTrace },
   );
 }

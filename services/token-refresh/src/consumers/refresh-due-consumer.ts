@@ -1,3 +1,4 @@
+import { context } from "@opentelemetry/api";
 import { ensureWorkConsumer, runConsumer, type Bus, type BusNames, type WorkOutcome } from "@warden/bus";
 import { isWardenError } from "@warden/errors";
 import { isId } from "@warden/ids";
@@ -66,8 +67,11 @@ export async function runRefreshDueConsumer(
         maxDeliver: 10,
         maxAckPending: 1_000,
       }),
-    handler: async ({ message }) => {
-      const outcome = await handleRefreshDue(deps, message.accountId, options.aheadWindowSeconds);
+    handler: async ({ message, traceContext }) => {
+      // The refresh joins the sweeper's refresh-ahead trace (the coordinator's spans use the active one).
+      const outcome = await context.with(traceContext, () =>
+        handleRefreshDue(deps, message.accountId, options.aheadWindowSeconds),
+      );
       deps.logger.debug({ accountId: message.accountId, result: outcome.result }, "refresh.due handled");
       return outcome.kind === "term" ? { kind: "term", reason: outcome.reason } : { kind: "ack" };
     },

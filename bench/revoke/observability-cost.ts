@@ -1,9 +1,12 @@
 // bench:revoke:observability — what metrics and tracing cost the revoke hot path.
 // Runs the same job (BENCH_ACCOUNTS accounts, default 20,000; provider at zero
-// latency) on an in-process executor, alternately without metrics and with
-// tracing off ("bare"), and with the probe registry's metrics plus a recording
-// tracer whose spans go nowhere ("observed": sampled and ended, exporter off),
-// ROUNDS times each, interleaved so a drifting machine load hits both alike.
+// latency) on an in-process executor without metrics and with tracing off
+// ("bare"), with the probe registry's metrics, with a recording tracer whose
+// spans go nowhere (sampled and ended, exporter off), and with both
+// ("observed"), BENCH_ROUNDS times each (default 4). Each round starts at the
+// next variant, so every variant runs in every position: a job runs on a
+// database its predecessors grew (and autovacuum may be catching up on), and a
+// fixed order would charge that to whichever variant always ran last.
 // Then one observed run against a provider failing 10 % of calls (503, retried)
 // prints the executor's /metrics beside the ledger's counts.
 import { NoopSpanProcessor } from "@opentelemetry/sdk-trace";
@@ -23,10 +26,16 @@ import type { Registry } from "prom-client";
 import { startProviderProcess, type ProviderProcess } from "./provider-process.js";
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 20_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-async function runJob(stack: TestStack, provider: ProviderProcess, registry?: Registry): Promise<number> {
+interface JobRun {
+  rate: number;
+  /** CPU of this process (the executor and the driver) per revoked item, µs: steadier than the rate. */
+  cpuUs: number;
+}
+
+async function runJob(stack: TestStack, provider: ProviderProcess, registry?: Registry): Promise<JobRun> {
   const { db } = stack.database;
   const project = await seedProject(db, stack.keyring, { accounts: ACCOUNTS, revokeUrl: provider.revokeUrl });
   const executor = await startTestExecutor(
@@ -35,12 +44,14 @@ async function runJob(stack: TestStack, provider: ProviderProcess, registry?: Re
     registry ? { registry } : {},
   );
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const jobId = await startProjectJob(db, stack.bus, stack.namespace, project);
   await waitForJobStatus(db, jobId, "completed", 600_000);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   await executor.stop();
   const job = await readJob(db, jobId);
-  return job.revoked / seconds;
+  return { rate: job.revoked / seconds, cpuUs: (cpu.user + cpu.system) / job.revoked };
 }
 
 async function main() {
@@ -50,14 +61,14 @@ async function main() {
     log(
       `bench:revoke:observability — ${ACCOUNTS.toLocaleString("en-US")} accounts per job, ${ROUNDS} rounds`,
     );
-    // Each variant once per round, interleaved so a drifting machine load hits all alike.
+    // Each variant once per round, so a drifting machine load hits all alike.
     const variants = {
       bare: { metrics: false, tracing: false },
       metrics: { metrics: true, tracing: false },
       tracing: { metrics: false, tracing: true },
       observed: { metrics: true, tracing: true },
     };
-    const rates: Record<keyof typeof variants, number[]> = {
+    const runs: Record<keyof typeof variants, JobRun[]> = {
       bare: [],
       metrics: [],
       tracing: [],
@@ -66,9 +77,10 @@ async function main() {
     // A warm-up job (JIT, pools), not counted.
     await runJob(stack, provider);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, variant] of Object.entries(variants) as Array<
+      const order = Object.entries(variants) as Array<
         [keyof typeof variants, { metrics: boolean; tracing: boolean }]
-      >) {
+      >;
+      for (const [name, variant] of [...order.slice(round % 4), ...order.slice(0, round % 4)]) {
         const tracing = variant.tracing
           ? // As main.ts starts it: no active context (the executor carries trace context by hand).
             startTelemetry({
@@ -79,21 +91,25 @@ async function main() {
             })
           : undefined;
         const registry = variant.metrics ? createMetricsRegistry("revoke-executor") : undefined;
-        rates[name].push(await runJob(stack, provider, registry));
+        runs[name].push(await runJob(stack, provider, registry));
         await tracing?.shutdown();
       }
       log(
-        `  round ${round + 1}: ${Object.entries(rates)
-          .map(([name, xs]) => `${name} ${Math.round(xs[round]!)}`)
-          .join(", ")} items/s`,
+        `  round ${round + 1}: ${Object.entries(runs)
+          .map(([name, xs]) => `${name} ${Math.round(xs[round]!.rate)}/s ${xs[round]!.cpuUs.toFixed(0)} µs`)
+          .join(", ")} (items/s, CPU per item)`,
       );
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const bare = median(rates.bare);
-    const change = (xs: number[]) => `${(((median(xs) - bare) / bare) * 100).toFixed(1)} %`;
+    const rate = (name: keyof typeof variants) => median(runs[name].map((r) => r.rate));
+    const cpu = (name: keyof typeof variants) => median(runs[name].map((r) => r.cpuUs));
+    const change = (value: number, base: number) => `${(((value - base) / base) * 100).toFixed(1)} %`;
+    const against = (name: keyof typeof variants) =>
+      `rate ${change(rate(name), rate("bare"))}, CPU ${change(cpu(name), cpu("bare"))}`;
     log(
-      `median: bare ${Math.round(bare)} items/s; metrics only ${change(rates.metrics)}, ` +
-        `tracing only ${change(rates.tracing)}, metrics + tracing ${Math.round(median(rates.observed))} items/s → ${change(rates.observed)}`,
+      `median: bare ${Math.round(rate("bare"))} items/s, ${cpu("bare").toFixed(0)} µs CPU per item; ` +
+        `metrics only ${against("metrics")}; tracing only ${against("tracing")}; ` +
+        `metrics + tracing ${Math.round(rate("observed"))} items/s: ${against("observed")}`,
     );
   } finally {
     provider.stop();

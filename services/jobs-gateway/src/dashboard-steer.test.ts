@@ -179,7 +179,11 @@ describe("dashboard: operators act", () => {
       await page.locator("#ledger-status").selectOption("2"); // REVOKED
       await expect.poll(() => ledgerRows.count()).toBe(1);
       await page.locator("#ledger-status").selectOption("0");
+      // The unfiltered page is drawn before the operator filters: a draw still on its way could
+      // land between typing and clicking and move the button under the click.
+      await expect.poll(() => ledgerRows.count()).toBe(3);
       await page.locator("#ledger-user").fill("user-1");
+      await expect.poll(() => page.locator("#ledger-user").inputValue()).toBe("user-1");
       await page.getByRole("button", { name: "Filter" }).click();
       await expect.poll(() => ledgerRows.count()).toBe(1);
       expect(await ledgerRows.first().textContent()).toContain("user-1");

@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanKind, type Context as TraceContext } from "@opentelemetry/api";
+import { SpanKind, type Context as TraceContext } from "@opentelemetry/api";
 import type { WorkOutcome } from "@warden/bus";
 import { openAccountToken, type Keyring } from "@warden/crypto";
 import type { Logger } from "@warden/logger";
@@ -56,7 +56,7 @@ const ACK: WorkOutcome = { kind: "ack" };
 export function processItem(
   deps: ProcessItemDeps,
   item: RevokeWorkItem,
-  traceContext: TraceContext = ROOT_CONTEXT,
+  traceContext: TraceContext,
 ): Promise<WorkOutcome> {
   const attributes = {
     "warden.job_id": item.jobId,

@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, type Context } from "@opentelemetry/api";
+import type { Context } from "@opentelemetry/api";
 import { publishWorkBatch, type Bus, type BusNames, type WorkOutcome } from "@warden/bus";
 import type { Database } from "@warden/db";
 import type { Logger } from "@warden/logger";
@@ -38,11 +38,7 @@ export interface PlannerDeps {
  * pending). Safe to run again after a crash at any point: nothing is lost
  * (plan_cursor, published_cursor) and nothing duplicated (ON CONFLICT, Nats-Msg-Id).
  */
-export function planJobRun(
-  deps: PlannerDeps,
-  plan: RevokePlan,
-  traceContext: Context = ROOT_CONTEXT,
-): Promise<WorkOutcome> {
+export function planJobRun(deps: PlannerDeps, plan: RevokePlan, traceContext: Context): Promise<WorkOutcome> {
   // Items are published with this span's context, so each item's trace continues from it.
   const attributes = { "warden.job_id": plan.jobId, "warden.run": plan.run };
   return withSpanIn(traceContext, "revoke.plan", { attributes }, (_span, planTrace) =>

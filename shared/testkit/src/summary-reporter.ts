@@ -28,7 +28,8 @@ export default class SummaryReporter implements Reporter {
       }
       if (moduleFailed && counted === 0) failed++;
     }
-    if (figures.length > 0) console.log(`figures:\n${figures.join("\n")}`);
-    console.log(`vitest: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+    // A reporter's output is the point: written to stdout, where CI reads the closing line.
+    if (figures.length > 0) process.stdout.write(`figures:\n${figures.join("\n")}\n`);
+    process.stdout.write(`vitest: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }

@@ -50,8 +50,14 @@ export async function endToEndPhase(options: {
 }): Promise<PhaseResult> {
   const { build, provider } = options;
   // No outbox relay in the driver: the executors' own relays publish, as deployed. (An earlier
-  // build whose openTestStack takes no such option has no relay to turn off.)
-  const stack = await build.testing.openTestStack(`bench_${build.label}`, {}, { relay: false });
+  // build whose openTestStack takes no such option has no relay to turn off.) An executor run
+  // inside this process (executors = 0) has no main.ts and so no relay of its own: the stack's
+  // relay publishes for it, or the job's `completed` event would never arrive.
+  const stack = await build.testing.openTestStack(
+    `bench_${build.label}`,
+    {},
+    { relay: options.executors === 0 },
+  );
   const driverDb = createDatabase({
     url: stack.urls.database,
     namespace: stack.namespace,

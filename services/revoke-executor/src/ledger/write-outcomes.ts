@@ -58,7 +58,6 @@ export async function writeOutcomes(
   const unique = outcomes.filter((_, index) => firsts[index]);
   const finals = unique.filter((o) => o.kind === "final");
   const retries = unique.filter((o) => o.kind === "retry");
-  const confirmed = finals.filter((o) => o.kind === "final" && o.status === "revoked" && o.confirmedUpstream);
   const jobIds = [...new Set(unique.map((o) => o.jobId))].sort();
 
   return db.transaction().execute(async (trx) => {
@@ -80,19 +79,24 @@ export async function writeOutcomes(
       trx,
       "revoke_ledger_write",
       sql<BatchResult>`
-    with finals as (
-      update revoke_items as i
-         set status = v.status, attempts = v.attempts, error_code = v.error_code,
-             error_message = v.error_message, error_description = v.error_description, wiped_locally = v.wiped_locally, updated_at = now()
+    -- The outcomes travel once: finals and rescued both read them from here.
+    with outcomes as (
+      select *
         from unnest(${finals.map((o) => o.jobId)}::text[], ${finals.map((o) => o.accountId)}::text[],
                     ${finals.map((o) => o.run)}::int[], ${finals.map((o) => o.status)}::text[],
                     ${finals.map((o) => o.attempts)}::int[], ${finals.map((o) => o.errorCode)}::text[],
                     ${finals.map((o) => o.errorMessage)}::text[],
                     ${finals.map((o) => o.errorDescription ?? null)}::text[],
-                    ${finals.map((o) => o.wipe && !o.confirmedUpstream)}::bool[],
-                    ${finals.map((o) => o.wipe)}::bool[], ${finals.map((o) => o.confirmedUpstream)}::bool[])
+                    ${finals.map((o) => o.wipe)}::bool[], ${finals.map((o) => o.status === "revoked" && o.confirmedUpstream)}::bool[])
              as v(job_id, account_id, run, status, attempts, error_code, error_message, error_description,
-                  wiped_locally, wipe, confirmed)
+                  wipe, confirmed)
+    ),
+    finals as (
+      update revoke_items as i
+         set status = v.status, attempts = v.attempts, error_code = v.error_code,
+             error_message = v.error_message, error_description = v.error_description,
+             wiped_locally = v.wipe and not v.confirmed, updated_at = now()
+        from outcomes as v
        where i.job_id = v.job_id and i.account_id = v.account_id and i.run = v.run and i.status = 'pending'
       returning i.job_id, i.account_id, i.status, v.wipe, v.confirmed
     ),
@@ -102,10 +106,9 @@ export async function writeOutcomes(
       update revoke_items as i
          set status = 'revoked', attempts = v.attempts, error_code = null, error_message = null,
              wiped_locally = false, updated_at = now()
-        from unnest(${confirmed.map((o) => o.jobId)}::text[], ${confirmed.map((o) => o.accountId)}::text[],
-                    ${confirmed.map((o) => o.run)}::int[], ${confirmed.map((o) => o.attempts)}::int[])
-             as v(job_id, account_id, run, attempts)
-       where i.job_id = v.job_id and i.account_id = v.account_id and i.run = v.run and i.status = 'cancelled'
+        from outcomes as v
+       where v.confirmed
+         and i.job_id = v.job_id and i.account_id = v.account_id and i.run = v.run and i.status = 'cancelled'
       returning i.job_id, i.account_id, true as wipe, true as confirmed
     ),
     settled as (

@@ -10,6 +10,7 @@ import { waitFor } from "@warden/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient } from "./test-clients.js";
 import { startTestGateway, type TestGateway } from "./test-gateway.js";
+import { pendingOutboxEvents } from "@warden/outbox";
 
 const SCOPES = ["accounts:read", "accounts:write", "jobs:read", "jobs:write"];
 const CLIENT_SECRET = "client-secret-DELETED-EVENTS";
@@ -71,11 +72,7 @@ async function deletedEvents(accountId: string): Promise<{ raw: Uint8Array; even
 }
 
 async function outboxEmpty(): Promise<boolean> {
-  const row = await gateway.deps.db
-    .selectFrom("outbox_events")
-    .select((eb) => eb.fn.countAll<string>().as("n"))
-    .executeTakeFirstOrThrow();
-  return Number(row.n) === 0;
+  return (await pendingOutboxEvents(gateway.deps.db)).length === 0;
 }
 
 describe("DeleteConnectedAccount", () => {

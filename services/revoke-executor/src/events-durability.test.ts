@@ -20,6 +20,7 @@ import {
   waitForJobStatus,
 } from "./test-fixtures.js";
 import { openTestStack, startExecutorProcess, type TestStack } from "./test-stack.js";
+import { pendingOutboxEvents } from "@warden/outbox";
 
 // DESIGN §8 "Events are durable": every account `revoked` event and the job's
 // `completed` event reach the events stream although NATS restarts and an
@@ -136,11 +137,7 @@ describe("revoke events across a NATS restart and an executor SIGKILL", () => {
     await expectCountsAddUp(db, jobId);
     await waitFor(
       async () => {
-        const row = await db
-          .selectFrom("outbox_events")
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow();
-        return Number(row.n) === 0;
+        return (await pendingOutboxEvents(db)).length === 0;
       },
       { message: "the outbox to drain", timeoutMs: 60_000 },
     );

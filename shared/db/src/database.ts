@@ -2,7 +2,7 @@ import type { AuditEventsTable } from "./tables/audit.table.js";
 import type { AuthConfigsTable, ConnectedAccountsTable } from "./tables/accounts.table.js";
 import type { ConnectSessionsTable } from "./tables/connect.table.js";
 import type { LeasesTable, SweeperTaskRunsTable, SweeperTasksTable } from "./tables/leases.table.js";
-import type { NotificationOutboxTable, OutboxEventsTable } from "./tables/outbox.table.js";
+import type { NotificationOutboxTable, OutboxBatchesTable } from "./tables/outbox.table.js";
 import type { RevokeItemsTable, RevokeJobsTable } from "./tables/revoke.table.js";
 import type { ApiKeysTable, OrgsTable, ProjectsTable } from "./tables/tenancy.table.js";
 
@@ -19,7 +19,7 @@ export interface Database {
   sweeper_tasks: SweeperTasksTable;
   sweeper_task_runs: SweeperTaskRunsTable;
   connect_sessions: ConnectSessionsTable;
-  outbox_events: OutboxEventsTable;
+  outbox_batches: OutboxBatchesTable;
   notification_outbox: NotificationOutboxTable;
   audit_events: AuditEventsTable;
 }

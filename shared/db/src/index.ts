@@ -50,9 +50,9 @@ export type {
   ConnectSessionStatusColumn,
 } from "./tables/connect.table.js";
 export type {
-  OutboxEventsTable,
-  OutboxEventRow,
-  NewOutboxEventRow,
+  OutboxBatchesTable,
+  OutboxBatchRow,
+  NewOutboxBatchRow,
   NotificationOutboxTable,
   NotificationOutboxRow,
   NewNotificationOutboxRow,

@@ -13,9 +13,9 @@ export function registerOutboxMetrics(registry: Registry, db: Kysely<Database>):
   // Both gauges are collected in one scrape; one query serves them.
   const read = () => {
     last ??= sql<{ pending: number; lag: number }>`
-      select count(*)::int as pending,
+      select coalesce(sum(cardinality(event_ids)), 0)::int as pending,
              coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as lag
-        from outbox_events`
+        from outbox_batches`
       .execute(db)
       .then((result) => result.rows[0]!)
       .finally(() => setTimeout(() => (last = undefined), 100).unref());

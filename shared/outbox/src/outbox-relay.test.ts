@@ -10,6 +10,8 @@ import { enqueueEvents } from "./enqueue-events.js";
 import { outboxEventOf, type OutboxEvent } from "./outbox-event.js";
 import { registerOutboxMetrics } from "./outbox-metrics.js";
 import { startOutboxRelay, type OutboxRelay } from "./outbox-relay.js";
+import { pendingOutboxEvents } from "./pending-outbox-events.js";
+import { relayOutboxBatch } from "./relay-outbox-batch.js";
 
 const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -69,11 +71,7 @@ function collect(nc: NatsConnection, subject: string): { seen: Map<string, numbe
 }
 
 async function outboxCount(handle: DatabaseHandle): Promise<number> {
-  const row = await handle.db
-    .selectFrom("outbox_events")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return (await pendingOutboxEvents(handle.db)).length;
 }
 
 describe("the outbox relay", { timeout: 90_000 }, () => {
@@ -171,6 +169,32 @@ describe("the outbox relay", { timeout: 90_000 }, () => {
     }
   });
 
+  it("publishes each event of a many-event row as its own message, claiming rows up to the events limit", async () => {
+    const { names, handle } = await setUp("claims");
+    const { seen, sub } = collect(bus.nc, names.subjects.accountEvents());
+    await bus.nc.flush();
+    const options = { limit: 100, window: 64, publishTimeoutMs: 5_000, publishAttempts: 2 };
+    try {
+      const rows = [3, 600, 2, 2].map((count, row) => accountEvents(names, count, `row${row}`));
+      for (const events of rows) await handle.db.transaction().execute((trx) => enqueueEvents(trx, events));
+      // The first two rows: the second starts below the limit, so it goes whole, and the claim says more wait.
+      expect(await relayOutboxBatch(handle.db, bus.nc, options)).toEqual({
+        rows: 2,
+        events: 603,
+        full: true,
+      });
+      expect(await relayOutboxBatch(handle.db, bus.nc, options)).toEqual({ rows: 2, events: 4, full: false });
+      expect(await relayOutboxBatch(handle.db, bus.nc, options)).toEqual({ rows: 0, events: 0, full: false });
+      await waitFor(() => seen.size === 607, { message: "every event" });
+      expect(rows.flat().every((e) => seen.get(e.eventId) === 1)).toBe(true);
+      expect((await bus.jsm.streams.info(names.streams.events)).state.messages).toBe(607);
+      expect(await outboxCount(handle)).toBe(0);
+    } finally {
+      sub.unsubscribe();
+      await handle.close();
+    }
+  });
+
   it("reports pending events and the age of the oldest, and zero once relayed", async () => {
     const { names, handle } = await setUp("metrics");
     const registry = new Registry();
@@ -178,14 +202,14 @@ describe("the outbox relay", { timeout: 90_000 }, () => {
     try {
       await handle.db.transaction().execute((trx) => enqueueEvents(trx, accountEvents(names, 7)));
       await handle.db
-        .updateTable("outbox_events")
+        .updateTable("outbox_batches")
         .set({ created_at: new Date(Date.now() - 30_000) })
         .execute();
       const value = async (name: string) =>
         (await registry.getSingleMetric(name)!.get()).values[0]?.value ?? Number.NaN;
       expect(await value("warden_outbox_pending")).toBe(7);
       expect(await value("warden_outbox_lag_seconds")).toBeGreaterThanOrEqual(29);
-      await handle.db.deleteFrom("outbox_events").execute();
+      await handle.db.deleteFrom("outbox_batches").execute();
       await waitFor(async () => (await value("warden_outbox_pending")) === 0, { message: "pending 0" });
       expect(await value("warden_outbox_lag_seconds")).toBe(0);
     } finally {

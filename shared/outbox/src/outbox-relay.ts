@@ -5,11 +5,11 @@ import type { NatsConnection } from "nats";
 import type pg from "pg";
 import { outboxChannel } from "./outbox-channel.js";
 import { startOutboxListener, type OutboxListener } from "./outbox-listener.js";
-import { relayOutboxBatch } from "./relay-outbox-batch.js";
+import { relayOutboxBatch, type RelayedBatch } from "./relay-outbox-batch.js";
 import { createWakeSignal } from "./wake-signal.js";
 
 export interface OutboxRelaySettings {
-  /** Rows per claim (one transaction, one pipelined publish). Default 1,000. */
+  /** Events per claim, roughly (one transaction, one pipelined publish). Default 1,000. */
   batchSize: number;
   /** Poll interval when no notification arrives (a safety net: NOTIFY normally wakes it). Default 1 s. */
   pollIntervalMs: number;
@@ -76,7 +76,7 @@ export function startOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     for (;;) {
       if (stopping && Date.now() >= drainDeadline) return;
       arm();
-      let relayed: number;
+      let relayed: RelayedBatch;
       try {
         relayed = await relayOutboxBatch(db, nc, {
           limit: settings.batchSize,
@@ -100,7 +100,7 @@ export function startOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
       if (failures > 0) logger.info({ failures }, "outbox relay publishing again");
       failures = 0;
       // A full batch means more may be waiting: go again at once.
-      if (relayed >= settings.batchSize) continue;
+      if (relayed.full) continue;
       if (stopping) return;
       await pause(settings.pollIntervalMs);
     }

@@ -2,9 +2,13 @@ import { publishWorkBatch } from "@warden/bus";
 import type { Database } from "@warden/db";
 import { sql, type Kysely } from "kysely";
 import type { NatsConnection } from "nats";
+import { eventsOfRow } from "./pending-outbox-events.js";
 
 export interface RelayBatchOptions {
-  /** Rows claimed per transaction. */
+  /**
+   * Events per claim, roughly: rows are claimed oldest first while the ones
+   * before them hold fewer events than this (a larger row still goes alone).
+   */
   limit: number;
   /** PubAcks outstanding at once. */
   window: number;
@@ -14,35 +18,65 @@ export interface RelayBatchOptions {
   publishAttempts: number;
 }
 
+/** Rows one claim looks at: the events limit decides how many of them it takes. */
+const ROWS_PER_CLAIM = 64;
+
+/** What one claim did. */
+export interface RelayedBatch {
+  rows: number;
+  events: number;
+  /** Every unclaimed row was looked at: a full claim means more may be waiting. */
+  full: boolean;
+}
+
 /**
  * Claims the oldest unclaimed outbox rows (FOR UPDATE SKIP LOCKED, so relays
- * in other processes take other rows), publishes them pipelined with
- * `Nats-Msg-Id` = event id, and deletes them in the same transaction only
- * after every PubAck. Any failure rolls back: the rows stay and are published
- * again (at least once; the stream and subscribers dedupe by id). A killed
- * relay's connection drops, which releases its claim. Returns rows relayed.
+ * in other processes take other rows), publishes each of their events
+ * pipelined with `Nats-Msg-Id` = event id, and deletes the rows in the same
+ * transaction only after every PubAck. Any failure rolls back: the rows stay
+ * and are published again (at least once; the stream and subscribers dedupe
+ * by id). A killed relay's connection drops, which releases its claim.
  */
 export async function relayOutboxBatch(
   db: Kysely<Database>,
   nc: NatsConnection,
   options: RelayBatchOptions,
-): Promise<number> {
+): Promise<RelayedBatch> {
   return db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom("outbox_events")
-      .select(["id", "event_id", "subject", "payload"])
-      .orderBy("id")
-      .limit(options.limit)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    if (rows.length === 0) return 0;
+    // Lock a window of rows, then read the payloads only of the prefix that fits the limit.
+    const { rows } = await sql<{
+      id: string;
+      event_ids: string[];
+      subjects: string[];
+      payload_sizes: number[];
+      payloads: Buffer;
+      looked_at: number;
+    }>`
+      with claimed as (
+        select id, cardinality(event_ids) as events
+          from outbox_batches order by id limit ${ROWS_PER_CLAIM} for update skip locked
+      ),
+      taken as (
+        select id
+          from (select id, sum(events) over (order by id) - events as before from claimed) as c
+         where before < ${options.limit}
+      )
+      select b.id, b.event_ids, b.subjects, b.payload_sizes, b.payloads,
+             (select count(*) from claimed)::int as looked_at
+        from outbox_batches as b join taken using (id)
+       order by b.id`.execute(trx);
+    if (rows.length === 0) return { rows: 0, events: 0, full: false };
+    const events = rows.flatMap(eventsOfRow);
     await publishWorkBatch(
       nc,
-      rows.map((row) => ({ subject: row.subject, msgId: row.event_id, data: row.payload })),
+      events.map((event) => ({ subject: event.subject, msgId: event.eventId, data: event.payload })),
       { window: options.window, timeoutMs: options.publishTimeoutMs, attempts: options.publishAttempts },
     );
-    await sql`delete from outbox_events where id = any(${rows.map((row) => row.id)}::bigint[])`.execute(trx);
-    return rows.length;
+    await sql`delete from outbox_batches where id = any(${rows.map((row) => row.id)}::bigint[])`.execute(trx);
+    return {
+      rows: rows.length,
+      events: events.length,
+      full: rows.length < rows[0]!.looked_at || rows[0]!.looked_at >= ROWS_PER_CLAIM,
+    };
   });
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRevokeJobPublisher } from "./revoke-job-publisher.js";
 import { insertRevokeJob } from "./revoke-jobs.repository.js";
 import { openTestInfrastructure, type TestInfrastructure } from "./test-infrastructure.js";
+import { pendingOutboxEvents } from "@warden/outbox";
 
 let infra: TestInfrastructure;
 
@@ -46,12 +47,8 @@ describe("createRevokeJobPublisher", () => {
         throw new Error("rolled back");
       }),
     ).rejects.toThrow("rolled back");
-    const rows = await infra.database.db
-      .selectFrom("outbox_events")
-      .select(["event_id", "subject", "payload"])
-      .orderBy("id")
-      .execute();
-    expect(rows.map((r) => r.event_id)).toEqual([`created:${job.id}:1`, `created:${job.id}:2`]);
+    const rows = await pendingOutboxEvents(infra.database.db);
+    expect(rows.map((r) => r.eventId)).toEqual([`created:${job.id}:1`, `created:${job.id}:2`]);
     expect(rows[0]!.subject).toBe(infra.names.subjects.jobEvent(job.id, "created"));
     const event = fromBinary(JobEventSchema, rows[1]!.payload);
     expect(event.job).toMatchObject({ id: job.id, run: 2, status: JobStatus.PLANNING });

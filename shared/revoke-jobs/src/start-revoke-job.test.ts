@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRevokeJobPublisher, type RevokeJobPublisher } from "./revoke-job-publisher.js";
 import { startOrJoinRevokeJob, type RevokeJobRequest } from "./start-revoke-job.js";
 import { openTestInfrastructure, type TestInfrastructure } from "./test-infrastructure.js";
+import { pendingOutboxEvents } from "@warden/outbox";
 
 let infra: TestInfrastructure;
 
@@ -65,13 +66,11 @@ describe("startOrJoinRevokeJob", () => {
     expect(rows).toEqual([{ id: job.id }]);
     expect((await infra.plans()).filter((p) => p.jobId === job.id).map((p) => p.run)).toEqual([1]);
     // The created event was committed to the outbox with the job, once.
-    const outbox = await infra.database.db
-      .selectFrom("outbox_events")
-      .select(["event_id", "subject"])
-      .where("subject", "like", `%.${job.id}.%`)
-      .execute();
+    const outbox = (await pendingOutboxEvents(infra.database.db))
+      .filter((event) => event.subject.includes(`.${job.id}.`))
+      .map(({ eventId, subject }) => ({ eventId, subject }));
     expect(outbox).toEqual([
-      { event_id: `created:${job.id}:1`, subject: infra.names.subjects.jobEvent(job.id, "created") },
+      { eventId: `created:${job.id}:1`, subject: infra.names.subjects.jobEvent(job.id, "created") },
     ]);
     expect(infra.logLines.filter((l) => l.includes("revoke job created") && l.includes(job.id))).toHaveLength(
       1,

@@ -376,7 +376,7 @@ describe("secrets-purge events", () => {
 
     const subject = (id: string) => deps.names.subjects.accountEvent(id, "deleted");
     const outboxEmpty = async () =>
-      (await db.selectFrom("outbox_events").select("id").limit(1).execute()).length === 0;
+      (await db.selectFrom("outbox_batches").select("id").limit(1).execute()).length === 0;
     await waitFor(
       async () =>
         (await outboxEmpty()) && (await streamCount(infra, deps.names.streams.events, subject(settled))) > 0,

@@ -11,6 +11,7 @@ import * as auditAndKeyLifecycle from "./2026_11_30_0012_audit_and_key_lifecycle
 import * as revokeItemDescriptions from "./2026_11_30_0013_revoke_item_descriptions.js";
 import * as connectSessions from "./2026_11_30_0015_connect_sessions.js";
 import * as notificationOutbox from "./2026_11_30_0016_notification_outbox.js";
+import * as outboxBatches from "./2026_11_30_0017_outbox_batches.js";
 
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   "2026_11_30_0013_revoke_item_descriptions": revokeItemDescriptions,
   "2026_11_30_0015_connect_sessions": connectSessions,
   "2026_11_30_0016_notification_outbox": notificationOutbox,
+  "2026_11_30_0017_outbox_batches": outboxBatches,
 };

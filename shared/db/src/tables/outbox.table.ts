@@ -1,16 +1,22 @@
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 
-/** One event waiting for the relay: inserted with the change it reports, deleted once JetStream acked it. */
-export interface OutboxEventsTable {
+/**
+ * The events one transaction committed, waiting for the relay: inserted with
+ * the change they report, deleted once JetStream acked every one of them (see
+ * migration 0017). Per event, in order: `event_ids`, `subjects` and
+ * `payload_sizes`; `payloads` holds the encoded events back to back.
+ */
+export interface OutboxBatchesTable {
   id: Generated<number>;
-  event_id: string;
-  subject: string;
-  payload: Uint8Array;
+  event_ids: string[];
+  subjects: string[];
+  payload_sizes: number[];
+  payloads: Uint8Array;
   created_at: Generated<Date>;
 }
 
-export type OutboxEventRow = Selectable<OutboxEventsTable>;
-export type NewOutboxEventRow = Insertable<OutboxEventsTable>;
+export type OutboxBatchRow = Selectable<OutboxBatchesTable>;
+export type NewOutboxBatchRow = Insertable<OutboxBatchesTable>;
 
 /**
  * One notification waiting for delivery: inserted with the change it reports,

@@ -104,6 +104,7 @@ export const DEFAULT_EXECUTOR_SETTINGS: ExecutorSettings = {
   requestTimeoutMs: 10_000,
   retryBaseMs: 1_000,
   retryMaxMs: 60_000,
+  recheckAfterMs: 500,
 };
 
 export interface ExecutorDeps {

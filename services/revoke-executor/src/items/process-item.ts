@@ -17,6 +17,11 @@ import type { RevokeBreaker } from "./revoke-breaker.js";
 
 /** Tunables of per-item work. */
 export interface ItemSettings {
+  /**
+   * How old the ledger read that admitted a delivery may be when its provider
+   * slot frees before the ledger is asked again (see pending-recheck.ts).
+   */
+  recheckAfterMs: number;
   maxAttempts: number;
   requestTimeoutMs: number;
   retryBaseMs: number;
@@ -162,8 +167,9 @@ async function decide(
     if (!(typeof live === "boolean" ? live : await live)) return "job_stopped";
     const breakerKey = { jobId: context.jobId, run: context.run, authConfigId: context.authConfigId };
     if (deps.breaker.isOpen(breakerKey)) return circuitOpen(context);
-    // The ledger read above may be seconds old by now (see pending-recheck.ts).
+    // The ledger read above may be seconds old by now (see pending-recheck.ts); a fresh one is trusted.
     if (
+      performance.now() - context.readAt >= deps.settings.recheckAfterMs &&
       !(await deps.isStillPending({ jobId: context.jobId, accountId: context.accountId, run: context.run }))
     )
       return "already_settled";

@@ -21,6 +21,8 @@ export interface ItemContext {
   tokenCiphertext: Buffer | null;
   tokenKind: "refresh" | "access";
   tokenKeyId: string | null;
+  /** When the read answered (performance.now()). */
+  readAt: number;
 }
 
 /** Identifies one ledger line. */
@@ -70,6 +72,7 @@ export async function loadItemContexts(
       left join auth_configs ac on ac.id = i.auth_config_id`,
   );
   const contexts = new Map<string, ItemContext>();
+  const readAt = performance.now();
   for (const row of result.rows) {
     contexts.set(itemKeyString(row.job_id, row.account_id), {
       jobId: row.job_id,
@@ -84,6 +87,7 @@ export async function loadItemContexts(
       tokenCiphertext: row.token_ciphertext,
       tokenKind: row.is_refresh ? "refresh" : "access",
       tokenKeyId: row.token_key_id,
+      readAt,
     });
   }
   return contexts;

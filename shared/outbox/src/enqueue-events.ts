@@ -14,6 +14,10 @@ export async function enqueueEvents(
   events: readonly OutboxEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
+  // The relay reads a row's ids and subjects newline-joined (see relayOutboxBatch).
+  for (const event of events)
+    if (event.eventId.includes("\n") || event.subject.includes("\n"))
+      throw new Error(`outbox event ${JSON.stringify(event.eventId)} has a newline in its id or subject`);
   const ids = events.map((event) => event.eventId);
   const subjects = events.map((event) => event.subject);
   const sizes = events.map((event) => event.payload.byteLength);

@@ -44,11 +44,13 @@ export async function relayOutboxBatch(
 ): Promise<RelayedBatch> {
   return db.transaction().execute(async (trx) => {
     // Lock a window of rows, then read the payloads only of the prefix that fits the limit.
+    // Ids, subjects and sizes come back newline-joined (none can hold a newline; see enqueueEvents):
+    // splitting a string is native, parsing a text[] literal is a JavaScript loop per character.
     const { rows } = await sql<{
       id: string;
-      event_ids: string[];
-      subjects: string[];
-      payload_sizes: number[];
+      event_ids: string;
+      subjects: string;
+      payload_sizes: string;
       payloads: Buffer;
       looked_at: number;
     }>`
@@ -61,12 +63,20 @@ export async function relayOutboxBatch(
           from (select id, sum(events) over (order by id) - events as before from claimed) as c
          where before < ${options.limit}
       )
-      select b.id, b.event_ids, b.subjects, b.payload_sizes, b.payloads,
+      select b.id, array_to_string(b.event_ids, E'\n') as event_ids, array_to_string(b.subjects, E'\n') as subjects,
+             array_to_string(b.payload_sizes, E'\n') as payload_sizes, b.payloads,
              (select count(*) from claimed)::int as looked_at
         from outbox_batches as b join taken using (id)
        order by b.id`.execute(trx);
     if (rows.length === 0) return { rows: 0, events: 0, full: false };
-    const events = rows.flatMap(eventsOfRow);
+    const events = rows.flatMap((row) =>
+      eventsOfRow({
+        event_ids: row.event_ids.split("\n"),
+        subjects: row.subjects.split("\n"),
+        payload_sizes: row.payload_sizes.split("\n").map(Number),
+        payloads: row.payloads,
+      }),
+    );
     await publishWorkBatch(
       nc,
       events.map((event) => ({ subject: event.subject, msgId: event.eventId, data: event.payload })),

@@ -2,7 +2,7 @@ import { context, propagation, trace } from "@opentelemetry/api";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTelemetry } from "./start-telemetry.js";
 import { startTestTelemetry, type TestTelemetry } from "./testing.js";
-import { withSpan } from "./with-span.js";
+import { withSpan, withSpanIn } from "./with-span.js";
 
 let telemetry: TestTelemetry | undefined;
 
@@ -36,6 +36,24 @@ describe("startTelemetry", () => {
     const remote = propagation.extract(context.active(), carrier);
     await withSpan("remote child", { parent: remote }, async () => undefined);
     expect(telemetry.spans()[2]?.spanContext().traceId).toBe(outer!.spanContext().traceId);
+  });
+
+  it("withSpanIn records a child of a sampled parent, and under an unsampled one records nothing and passes the parent on", async () => {
+    telemetry = startTestTelemetry("svc");
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const parent = (flags: string) =>
+      propagation.extract(context.active(), { traceparent: `00-${traceId}-00f067aa0ba902b7-${flags}` });
+
+    const unsampled = parent("00");
+    await withSpanIn(unsampled, "skipped", {}, async (span, handed) => {
+      expect(span.isRecording()).toBe(false);
+      expect(handed).toBe(unsampled);
+    });
+    await withSpanIn(parent("01"), "kept", {}, async (span, handed) => {
+      expect(span.isRecording()).toBe(true);
+      expect(trace.getSpan(handed)).toBe(span);
+    });
+    expect(telemetry.spans().map((s) => [s.name, s.spanContext().traceId])).toEqual([["kept", traceId]]);
   });
 
   it("marks a failed span with the error type and never its message", async () => {

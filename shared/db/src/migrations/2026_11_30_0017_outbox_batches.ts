@@ -1,4 +1,5 @@
 import { sql, type Kysely } from "kysely";
+import * as outboxEvents from "./2026_11_30_0010_outbox.js";
 
 // Frozen in time: never edit once released. The events outbox holds one row
 // per committing transaction instead of one per event: a ledger batch reports
@@ -40,15 +41,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema
-    .createTable("outbox_events")
-    .ifNotExists()
-    .addColumn("id", "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
-    .addColumn("event_id", "text", (c) => c.notNull())
-    .addColumn("subject", "text", (c) => c.notNull())
-    .addColumn("payload", "bytea", (c) => c.notNull())
-    .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
-    .execute();
+  // The per-event table exactly as migration 0010 made it, then each row's events back into it.
+  await outboxEvents.up(db);
   await sql`
     insert into outbox_events (event_id, subject, payload, created_at)
     select e.event_id, e.subject,

@@ -88,9 +88,8 @@ export function createJobEvents(options: {
   return {
     eventsOf(batch) {
       const events: OutboxEvent[] = [];
-      // Most were committed by the ledger statement itself (prebuilt); the rest are built here.
-      for (const { account, jobId, evented } of batch.wipedAccounts)
-        if (!evented) events.push(accountRevokedOutboxEvent(names, account, jobId));
+      for (const { account, jobId } of batch.wipedAccounts)
+        events.push(accountRevokedOutboxEvent(names, account, jobId));
       const now = new Date();
       for (const lease of batch.revokedLeases) events.push(leaseOutboxEvent(names, lease, "revoked", now));
       const completedIds = new Set(batch.completedJobs.map((job) => job.id));

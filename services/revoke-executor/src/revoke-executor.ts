@@ -1,4 +1,3 @@
-import { accountRevokedOutboxEvent, type RevokedAccount } from "@warden/events";
 import { setMaxListeners } from "node:events";
 import DataLoader from "dataloader";
 import {
@@ -201,8 +200,6 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     keyring: deps.keyring,
     scheduler,
     ledger,
-    revokedEventOf: (account: RevokedAccount, jobId: string) =>
-      accountRevokedOutboxEvent(names, account, jobId),
     agents: createRevokeAgents(Math.max(settings.perAuthConfigLimit, 64)),
     settings,
     signal: stopping.signal,

@@ -1,9 +1,7 @@
 import { SpanKind, type Context as TraceContext } from "@opentelemetry/api";
 import type { WorkOutcome } from "@warden/bus";
-import type { RevokedAccount } from "@warden/events";
 import { openAccountToken, type Keyring } from "@warden/crypto";
 import type { Logger } from "@warden/logger";
-import type { OutboxEvent } from "@warden/outbox";
 import { revokeWithMethod, type RevokeAgents, type RevokeOutcome } from "@warden/oauth";
 import type { RevokeWorkItem } from "@warden/proto/work/v1";
 import { withSpanIn } from "@warden/telemetry";
@@ -42,8 +40,6 @@ export interface ProcessItemDeps {
   keyring: Keyring;
   scheduler: FairScheduler;
   ledger: LedgerWriter;
-  /** An account's `revoked` event, naming the job that wipes it (written only if the write wipes it). */
-  revokedEventOf: (account: RevokedAccount, jobId: string) => OutboxEvent;
   agents: RevokeAgents;
   settings: ItemSettings;
   /** Aborts on shutdown or when the job stops (e.g. cancelled): an item still waiting for a slot is handed back. */
@@ -125,7 +121,6 @@ async function decide(
       errorMessage,
       wipe,
       confirmedUpstream: status === "revoked",
-      ...(wipe ? revokedEventOf(deps, context) : {}),
     },
   });
 
@@ -263,18 +258,6 @@ function fromAnswer(
       };
     }
   }
-}
-
-/** The event an item that wipes its account will report, built now so the ledger write can commit it in one statement. */
-function revokedEventOf(deps: ProcessItemDeps, context: ItemContext): { revokedEvent?: OutboxEvent } {
-  if (context.orgId === null || context.projectId === null) return {};
-  const account = {
-    id: context.accountId,
-    org_id: context.orgId,
-    project_id: context.projectId,
-    auth_config_id: context.authConfigId,
-  };
-  return { revokedEvent: deps.revokedEventOf(account, context.jobId) };
 }
 
 function itemOutcomeOf(outcome: LedgerOutcome): ItemOutcome {

@@ -1,5 +1,3 @@
-import type { OutboxEvent } from "@warden/outbox";
-
 /** A final ledger status an item can reach from `pending` through the executor. */
 export type FinalItemStatus = "revoked" | "failed" | "skipped";
 
@@ -20,11 +18,6 @@ export type LedgerOutcome =
       wipe: boolean;
       /** The provider confirmed the revocation: stamp revoked_upstream_at. */
       confirmedUpstream: boolean;
-      /**
-       * The account's `revoked` event, built before the write from the item's context: the
-       * write's own statement puts it in the outbox if, and only if, it wipes the account.
-       */
-      revokedEvent?: OutboxEvent;
     }
   | {
       kind: "retry";

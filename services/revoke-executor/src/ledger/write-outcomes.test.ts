@@ -1,7 +1,4 @@
-import { busNames } from "@warden/bus";
-import { accountRevokedOutboxEvent } from "@warden/events";
 import { newId } from "@warden/ids";
-import { pendingOutboxEvents } from "@warden/outbox";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectCountsAddUp, insertJob, seedProject, type SeededProject } from "../test-fixtures.js";
@@ -102,7 +99,6 @@ describe("writeOutcomes", () => {
           project_id: project.projectId,
           auth_config_id: project.authConfigId,
         },
-        evented: false,
       },
     ]);
     expect(first.revokedLeases).toHaveLength(1);
@@ -201,77 +197,5 @@ describe("writeOutcomes after a cancel raced the provider call", () => {
     const again = await writeOutcomes(db, [final(jobId, a, "revoked")]);
     expect(again.changed).toEqual([false]);
     expect(await expectCountsAddUp(db, jobId)).toMatchObject({ revoked: 1, cancelled: 3 });
-  });
-});
-
-describe("writeOutcomes with prebuilt revoked events", () => {
-  let quiet: TestStack;
-  beforeAll(async () => {
-    // No relay: the outbox keeps what the writes committed, for the test to read.
-    quiet = await openTestStack("ledger_events", {}, { relay: false });
-  });
-  afterAll(async () => {
-    await quiet?.close();
-  });
-
-  it("commits the event of each account the write wipes, in its own statement, and none for an item not changed", async () => {
-    const { db } = quiet.database;
-    const names = busNames(quiet.namespace);
-    const project = await seedProject(db, quiet.keyring, { accounts: 3, revokeUrl: null });
-    const jobId = await insertJob(db, {
-      kind: "project",
-      id: project.projectId,
-      orgId: project.orgId,
-      projectId: project.projectId,
-    });
-    const ids = project.accounts.map((account) => account.id);
-    await sql`insert into revoke_items (job_id, account_id, auth_config_id, run, status, updated_at)
-              select ${jobId}, id, ${project.authConfigId}, 1, 'pending', now() from unnest(${ids}::text[]) as id`.execute(
-      db,
-    );
-    await sql`update revoke_jobs set status = 'running', total = 3, pending = 3 where id = ${jobId}`.execute(
-      db,
-    );
-    const [a, b, c] = ids as [string, string, string];
-    const eventOf = (accountId: string) =>
-      accountRevokedOutboxEvent(
-        names,
-        {
-          id: accountId,
-          org_id: project.orgId,
-          project_id: project.projectId,
-          auth_config_id: project.authConfigId,
-        },
-        jobId,
-      );
-    const withEvent = (outcome: LedgerOutcome, accountId: string): LedgerOutcome => ({
-      ...outcome,
-      ...(outcome.kind === "final" ? { revokedEvent: eventOf(accountId) } : {}),
-    });
-
-    // c settles first, without a prebuilt event: a later prebuilt one for it must not be written.
-    await writeOutcomes(db, [final(jobId, c, "skipped")]);
-    const before = (await pendingOutboxEvents(db)).length;
-    const ea = withEvent(final(jobId, a, "revoked"), a);
-    const batch = await writeOutcomes(db, [
-      ea,
-      final(jobId, b, "failed"),
-      withEvent(final(jobId, c, "revoked"), c),
-    ]);
-    expect(batch.changed).toEqual([true, true, false]);
-    expect(batch.wipedAccounts.map((w) => [w.account.id, w.evented])).toEqual([[a, true]]);
-    const written = (await pendingOutboxEvents(db)).slice(before);
-    expect(written).toHaveLength(1);
-    const event = ea.kind === "final" ? ea.revokedEvent! : undefined;
-    expect(written[0]).toEqual({
-      eventId: event!.eventId,
-      subject: names.subjects.accountEvent(a, "revoked"),
-      payload: Buffer.from(event!.payload),
-    });
-
-    // Delivered again: the item is final, so its new prebuilt event is dropped with it.
-    const again = await writeOutcomes(db, [withEvent(final(jobId, a, "revoked"), a)]);
-    expect(again.changed).toEqual([false]);
-    expect((await pendingOutboxEvents(db)).length).toBe(before + 1);
   });
 });

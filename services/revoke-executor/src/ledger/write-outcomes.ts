@@ -9,11 +9,8 @@ import type { LedgerOutcome } from "./ledger-outcome.js";
 export interface WrittenBatch {
   /** Per outcome, in order: true if the transaction changed the item (so counters moved). */
   changed: boolean[];
-  /**
-   * Accounts whose tokens were wiped, with the job that wiped them; `evented` when the
-   * outcome's prebuilt revoked event was committed by the write itself.
-   */
-  wipedAccounts: Array<{ account: RevokedAccount; jobId: string; evented: boolean }>;
+  /** Accounts whose tokens were wiped, with the job that wiped them. */
+  wipedAccounts: Array<{ account: RevokedAccount; jobId: string }>;
   revokedLeases: Array<Omit<LeaseRow, "token_hash">>;
   /** Every job whose counters moved, as it stands after the batch. */
   jobs: RevokeJobRow[];
@@ -29,7 +26,6 @@ type Json<T> = {
 
 interface BatchResult {
   changed: Array<[string, string]>;
-  evented: Array<[string, string]>;
   wiped: Array<RevokedAccount & { job_id: string }>;
   leases: Array<Json<Omit<LeaseRow, "token_hash">>>;
   jobs: Array<Json<RevokeJobRow>>;
@@ -63,12 +59,6 @@ export async function writeOutcomes(
   const finals = unique.filter((o) => o.kind === "final");
   const retries = unique.filter((o) => o.kind === "retry");
   const jobIds = [...new Set(unique.map((o) => o.jobId))].sort();
-  // Revoked events built before the write: the statement keeps those of the accounts it wipes.
-  const candidates = finals.flatMap((o) =>
-    o.kind === "final" && o.wipe && o.revokedEvent !== undefined
-      ? [{ outcome: o, event: o.revokedEvent }]
-      : [],
-  );
 
   return db.transaction().execute(async (trx) => {
     // Job rows are locked first, in id order, as CancelRevokeJob and RetryRevokeJob lock them
@@ -148,29 +138,6 @@ export async function writeOutcomes(
        where f.wipe and a.id = f.account_id
       returning a.id, a.org_id, a.project_id, a.auth_config_id, f.job_id
     ),
-    -- The prebuilt revoked events of the accounts this statement wiped go into the outbox as one
-    -- row, in this statement: no further round trip while the job rows are locked.
-    candidates as (
-      select c.job_id, c.account_id, c.event_id, c.subject, c.size, c.n,
-             coalesce(sum(c.size) over (order by c.n rows between unbounded preceding and 1 preceding), 0) as start
-        from unnest(${candidates.map((c) => c.outcome.jobId)}::text[],
-                    ${candidates.map((c) => c.outcome.accountId)}::text[],
-                    ${candidates.map((c) => c.event.eventId)}::text[], ${candidates.map((c) => c.event.subject)}::text[],
-                    ${candidates.map((c) => c.event.payload.byteLength)}::int[])
-             with ordinality as c(job_id, account_id, event_id, subject, size, n)
-    ),
-    evented as (
-      select c.* from candidates as c join wiped as w on w.id = c.account_id and w.job_id = c.job_id
-    ),
-    account_events as (
-      insert into outbox_batches (event_ids, subjects, payload_sizes, payloads)
-      select array_agg(e.event_id order by e.n), array_agg(e.subject order by e.n), array_agg(e.size order by e.n),
-             string_agg(substring(${Buffer.concat(candidates.map((c) => c.event.payload))}::bytea
-                                  from (e.start + 1)::int for e.size), ''::bytea order by e.n)
-        from evented as e
-      having count(*) > 0
-      returning 1
-    ),
     revoked_leases as (
       update leases as l
          set status = 'revoked', ended_at = now()
@@ -204,9 +171,6 @@ export async function writeOutcomes(
       (select coalesce(json_agg(json_build_array(c.job_id, c.account_id)), '[]')
          from (select job_id, account_id from settled union all select job_id, account_id from retried) as c) as changed,
       (select coalesce(json_agg(w), '[]') from wiped as w) as wiped,
-      (select coalesce(json_agg(json_build_array(e.job_id, e.account_id)), '[]') from evented as e) as evented,
-      -- Delivered to the relays only if the transaction commits.
-      (select count(pg_notify(current_schema() || '_outbox', '')) from account_events) as notified,
       (select coalesce(json_agg(l), '[]') from revoked_leases as l) as leases,
       (select coalesce(json_agg(m), '[]') from moved_jobs as m) as jobs`,
     );
@@ -220,12 +184,7 @@ export async function writeOutcomes(
 function toWrittenBatch(outcomes: LedgerOutcome[], firsts: boolean[], row: BatchResult): WrittenBatch {
   const changedKeys = new Set(row.changed.map(([jobId, accountId]) => key(jobId, accountId)));
   const changed = outcomes.map((o, index) => firsts[index]! && changedKeys.has(key(o.jobId, o.accountId)));
-  const evented = new Set(row.evented.map(([jobId, accountId]) => key(jobId, accountId)));
-  const wipedAccounts = row.wiped.map(({ job_id, ...account }) => ({
-    account,
-    jobId: job_id,
-    evented: evented.has(key(job_id, account.id)),
-  }));
+  const wipedAccounts = row.wiped.map(({ job_id, ...account }) => ({ account, jobId: job_id }));
   const revokedLeases = row.leases.map((lease) => ({
     ...lease,
     created_at: new Date(lease.created_at),

@@ -13,9 +13,6 @@ export interface ItemContext {
   force: boolean;
   /** Null when the account row is gone. */
   externalUserId: string | null;
-  /** The account's org and project (null when the account row is gone), for its revoked event. */
-  orgId: string | null;
-  projectId: string | null;
   /**
    * The token to revoke, sealed: the access token first for dialects that
    * present it as the credential (Slack, bearer, GitHub), else the refresh
@@ -53,15 +50,13 @@ export async function loadItemContexts(
       job_status: JobStatusColumn;
       force: boolean;
       external_user_id: string | null;
-      org_id: string | null;
-      project_id: string | null;
       token_ciphertext: Buffer | null;
       is_refresh: boolean;
       token_key_id: string | null;
     }>`
     select i.job_id, i.account_id, i.run, i.status, i.attempts, i.auth_config_id,
            j.status as job_status, j.force,
-           a.external_user_id, a.token_key_id, a.org_id, a.project_id,
+           a.external_user_id, a.token_key_id,
            -- Only the token that will be revoked travels (and is decoded): half the bytes per item.
            -- Which one depends on the dialect; this must agree with tokenKindFor in @warden/oauth.
            case when ac.revoke_method in ('slack', 'bearer', 'github')
@@ -89,8 +84,6 @@ export async function loadItemContexts(
       jobStatus: row.job_status,
       force: row.force,
       externalUserId: row.external_user_id,
-      orgId: row.org_id,
-      projectId: row.project_id,
       tokenCiphertext: row.token_ciphertext,
       tokenKind: row.is_refresh ? "refresh" : "access",
       tokenKeyId: row.token_key_id,

@@ -25,7 +25,7 @@ const ROWS_PER_CLAIM = 64;
 export interface RelayedBatch {
   rows: number;
   events: number;
-  /** Every unclaimed row was looked at: a full claim means more may be waiting. */
+  /** More rows may be waiting: the claim left locked rows behind for the limit, or its window of rows was full. */
   full: boolean;
 }
 
@@ -52,7 +52,7 @@ export async function relayOutboxBatch(
       subjects: string;
       payload_sizes: string;
       payloads: Buffer;
-      looked_at: number;
+      claimed_rows: number;
     }>`
       with claimed as (
         select id, cardinality(event_ids) as events
@@ -65,7 +65,7 @@ export async function relayOutboxBatch(
       )
       select b.id, array_to_string(b.event_ids, E'\n') as event_ids, array_to_string(b.subjects, E'\n') as subjects,
              array_to_string(b.payload_sizes, E'\n') as payload_sizes, b.payloads,
-             (select count(*) from claimed)::int as looked_at
+             (select count(*) from claimed)::int as claimed_rows
         from outbox_batches as b join taken using (id)
        order by b.id`.execute(trx);
     if (rows.length === 0) return { rows: 0, events: 0, full: false };
@@ -86,7 +86,7 @@ export async function relayOutboxBatch(
     return {
       rows: rows.length,
       events: events.length,
-      full: rows.length < rows[0]!.looked_at || rows[0]!.looked_at >= ROWS_PER_CLAIM,
+      full: rows.length < rows[0]!.claimed_rows || rows[0]!.claimed_rows >= ROWS_PER_CLAIM,
     };
   });
 }

@@ -74,6 +74,9 @@ async function main() {
       tracing: [],
       observed: [],
     };
+    // One registry for the process, as main.ts has: a registry per job would start another set of
+    // default collectors (GC observer, event-loop monitor) each time and charge them all to later runs.
+    const registry = createMetricsRegistry("revoke-executor");
     // A warm-up job (JIT, pools), not counted.
     await runJob(stack, provider);
     for (let round = 0; round < ROUNDS; round++) {
@@ -90,8 +93,7 @@ async function main() {
               activeContext: false,
             })
           : undefined;
-        const registry = variant.metrics ? createMetricsRegistry("revoke-executor") : undefined;
-        runs[name].push(await runJob(stack, provider, registry));
+        runs[name].push(await runJob(stack, provider, variant.metrics ? registry : undefined));
         await tracing?.shutdown();
       }
       log(

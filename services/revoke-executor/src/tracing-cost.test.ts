@@ -5,7 +5,12 @@
 // hand-carried contexts still make one trace per job.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { startMockProvider, type MockProvider } from "@warden/mock-provider";
-import { startTestTelemetry, type ReadableSpan, type TestTelemetry } from "@warden/telemetry/testing";
+import {
+  itemsUnderBatchSpans,
+  startTestTelemetry,
+  type ReadableSpan,
+  type TestTelemetry,
+} from "@warden/telemetry/testing";
 import { waitFor } from "@warden/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { seedProject, startProjectJob, waitForJobStatus } from "./test-fixtures.js";
@@ -63,10 +68,14 @@ describe("revoke executor tracing cost", () => {
       expect(parentId(item)).toBe(plan!.spanContext().spanId);
     }
     const itemIds = new Set(items.map((s) => s.spanContext().spanId));
-    for (const stage of ["revoke.provider_call", "revoke.ledger_write"]) {
-      const spans = named(stage);
-      expect(spans).toHaveLength(ACCOUNTS);
-      for (const span of spans) expect(itemIds.has(parentId(span)!)).toBe(true);
-    }
+    const calls = named("revoke.provider_call");
+    expect(calls).toHaveLength(ACCOUNTS);
+    for (const span of calls) expect(itemIds.has(parentId(span)!)).toBe(true);
+    // One span per ledger transaction, not per item: child of one of its items, linking the others.
+    const writes = named("revoke.ledger_write");
+    expect(writes.length).toBeGreaterThan(0);
+    for (const span of writes) expect(itemIds.has(parentId(span)!)).toBe(true);
+    expect(writes.reduce((sum, s) => sum + Number(s.attributes["warden.batch.items"]), 0)).toBe(ACCOUNTS);
+    expect(itemsUnderBatchSpans(writes, items)).toHaveLength(ACCOUNTS);
   });
 });

@@ -1,8 +1,8 @@
-import { context, propagation, trace } from "@opentelemetry/api";
+import { context, propagation, trace, type Context } from "@opentelemetry/api";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTelemetry } from "./start-telemetry.js";
-import { startTestTelemetry, type TestTelemetry } from "./testing.js";
-import { withSpan, withSpanIn } from "./with-span.js";
+import { itemsUnderBatchSpans, startTestTelemetry, type TestTelemetry } from "./testing.js";
+import { withBatchSpans, withSpan, withSpanIn } from "./with-span.js";
 
 let telemetry: TestTelemetry | undefined;
 
@@ -54,6 +54,45 @@ describe("startTelemetry", () => {
       expect(trace.getSpan(handed)).toBe(span);
     });
     expect(telemetry.spans().map((s) => [s.name, s.spanContext().traceId])).toEqual([["kept", traceId]]);
+  });
+
+  it("withBatchSpans records one span per trace of a batch, child of its first item and linking the rest", async () => {
+    telemetry = startTestTelemetry("svc");
+    const itemsIn = async (trace: string, count: number) => {
+      const items: Context[] = [];
+      for (let i = 0; i < count; i++)
+        await withSpan(`${trace}-${i}`, {}, async () => items.push(context.active()));
+      return items;
+    };
+    // Items of two traces (two jobs) interleaved in one batch, and one without any span.
+    const [a0, a1, a2] = await withSpan("job a", {}, () => itemsIn("a", 3));
+    const [b0] = await withSpan("job b", {}, () => itemsIn("b", 1));
+    const itemSpans = telemetry.spans().filter((s) => /^[ab]-/.test(s.name));
+    telemetry.reset();
+
+    const result = await withBatchSpans("write", [a0, b0, a1, undefined, a2], {}, async () => "committed");
+    expect(result).toBe("committed");
+    const writes = telemetry.spans();
+    expect(writes.map((s) => [s.name, s.attributes["warden.batch.items"], s.links.length])).toEqual([
+      ["write", 3, 2],
+      ["write", 1, 0],
+    ]);
+    const parentName = (span: (typeof writes)[number]) =>
+      itemSpans.find((item) => item.spanContext().spanId === span.parentSpanContext?.spanId)?.name;
+    expect(writes.map(parentName)).toEqual(["a-0", "b-0"]);
+    expect(itemsUnderBatchSpans(writes, itemSpans)).toHaveLength(4);
+
+    telemetry.reset();
+    await expect(
+      withBatchSpans("write", [a0], {}, () => Promise.reject(new TypeError("x"))),
+    ).rejects.toThrow();
+    expect(telemetry.spans().map((s) => [s.status.code, s.attributes["error.type"]])).toEqual([
+      [2, "TypeError"],
+    ]);
+
+    telemetry.reset();
+    expect(await withBatchSpans("write", [undefined, context.active()], {}, async () => 1)).toBe(1);
+    expect(telemetry.spans()).toEqual([]);
   });
 
   it("marks a failed span with the error type and never its message", async () => {

@@ -39,4 +39,18 @@ export function startTestTelemetry(
   };
 }
 
+/**
+ * The spans among `items` that a batch span of `batches` (withBatchSpans)
+ * stands for: its parent and the items it links. A test checks each item's
+ * batched work shows in its trace.
+ */
+export function itemsUnderBatchSpans(batches: ReadableSpan[], items: ReadableSpan[]): ReadableSpan[] {
+  const covered = new Set<string>();
+  for (const batch of batches) {
+    if (batch.parentSpanContext !== undefined) covered.add(batch.parentSpanContext.spanId);
+    for (const link of batch.links) covered.add(link.context.spanId);
+  }
+  return items.filter((item) => covered.has(item.spanContext().spanId));
+}
+
 export type { ReadableSpan };

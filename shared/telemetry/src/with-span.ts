@@ -1,9 +1,11 @@
 import {
+  isSpanContextValid,
   SpanKind,
   SpanStatusCode,
   trace,
   type Attributes,
   type Context,
+  type Link,
   type Span,
   type Tracer,
   type TracerProvider,
@@ -63,17 +65,73 @@ export function withSpanIn<T>(
   return runInSpan(span, () => fn(span, trace.setSpan(parent, span)));
 }
 
+/** The SDK's default span link limit: links past it would be dropped anyway. */
+const MAX_LINKS = 128;
+
+/**
+ * Runs `fn` once for a batch of items inside one span per trace among the
+ * items' contexts (`parents`): each span is a child of its trace's first item
+ * and links the others (up to 128), and `warden.batch.items` says how many of
+ * the batch's items it stands for. A batched write then costs a span per
+ * batch, not per item, and still shows in every trace it serves. Contexts
+ * without a span (tracing off) add nothing, and neither does their `fn`.
+ */
+export async function withBatchSpans<T>(
+  name: string,
+  parents: ReadonlyArray<Context | undefined>,
+  options: Omit<SpanOptions, "parent">,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const byTrace = new Map<string, { parent: Context; links: Link[]; items: number }>();
+  for (const parent of parents) {
+    const spanContext = parent === undefined ? undefined : trace.getSpanContext(parent);
+    if (spanContext === undefined || !isSpanContextValid(spanContext)) continue;
+    const group = byTrace.get(spanContext.traceId);
+    if (group === undefined) byTrace.set(spanContext.traceId, { parent: parent!, links: [], items: 1 });
+    else {
+      group.items++;
+      if (group.links.length < MAX_LINKS) group.links.push({ context: spanContext });
+    }
+  }
+  if (byTrace.size === 0) return fn();
+  const tracer = wardenTracer();
+  const spans = [...byTrace.values()].map(({ parent, links, items }) =>
+    tracer.startSpan(
+      name,
+      {
+        kind: options.kind ?? SpanKind.INTERNAL,
+        attributes: { ...options.attributes, "warden.batch.items": items },
+        links,
+      },
+      parent,
+    ),
+  );
+  try {
+    return await fn();
+  } catch (error) {
+    for (const span of spans) markFailed(span, error);
+    throw error;
+  } finally {
+    for (const span of spans) span.end();
+  }
+}
+
 /** Runs `fn`, marks `span` as an error if it throws, and ends it either way. */
 async function runInSpan<T>(span: Span, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    span.setStatus({ code: SpanStatusCode.ERROR });
-    span.setAttribute("error.type", errorType(error));
+    markFailed(span, error);
     throw error;
   } finally {
     span.end();
   }
+}
+
+/** An error span names the error's type only, never its message, which may carry a secret. */
+function markFailed(span: Span, error: unknown): void {
+  span.setStatus({ code: SpanStatusCode.ERROR });
+  span.setAttribute("error.type", errorType(error));
 }
 
 function errorType(error: unknown): string {

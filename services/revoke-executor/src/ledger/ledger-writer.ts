@@ -1,6 +1,8 @@
+import type { Context as TraceContext } from "@opentelemetry/api";
 import DataLoader from "dataloader";
 import type { Database } from "@warden/db";
 import type { OutboxEvent } from "@warden/outbox";
+import { withBatchSpans } from "@warden/telemetry";
 import type { Kysely } from "kysely";
 import { createBatchGate } from "../batching/batch-gate.js";
 import type { LedgerOutcome } from "./ledger-outcome.js";
@@ -25,8 +27,16 @@ export interface LedgerWriterOptions {
 
 /** Queues outcomes into shared transactions. */
 export interface LedgerWriter {
-  /** Resolves once the outcome's transaction committed: true if it changed the item. Rejects if it could not commit. */
-  write(outcome: LedgerOutcome): Promise<boolean>;
+  /**
+   * Resolves once the outcome's transaction committed: true if it changed the item. Rejects if it could not commit.
+   * `trace` is the item's trace context: the transaction's `revoke.ledger_write` span joins that trace.
+   */
+  write(outcome: LedgerOutcome, trace?: TraceContext): Promise<boolean>;
+}
+
+interface QueuedOutcome {
+  outcome: LedgerOutcome;
+  trace: TraceContext | undefined;
 }
 
 // Codes after which the same transaction can simply be tried again: the database
@@ -49,19 +59,31 @@ export function isTransientDbError(error: unknown): boolean {
  * within maxWaitMs, or while `concurrency` earlier batches were still
  * committing); retries a batch while the database is briefly unavailable, so a
  * PostgreSQL restart does not turn finished provider calls into repeats.
+ * Traced as one span per transaction (and trace), not one per item: spans cost
+ * microseconds each, and an item already has its own.
  */
 export function createLedgerWriter(options: LedgerWriterOptions): LedgerWriter {
   const gate = createBatchGate({ concurrency: options.concurrency, waitMs: options.maxWaitMs });
-  const loader = new DataLoader<LedgerOutcome, boolean>(
-    (outcomes) =>
-      gate.run(async () => {
-        const batch = await commitWithRetry(options, [...outcomes]);
-        options.afterCommit(batch);
-        return batch.changed;
-      }),
+  const loader = new DataLoader<QueuedOutcome, boolean>(
+    (queued) =>
+      gate.run(() =>
+        withBatchSpans(
+          "revoke.ledger_write",
+          queued.map((entry) => entry.trace),
+          {},
+          async () => {
+            const batch = await commitWithRetry(
+              options,
+              queued.map((entry) => entry.outcome),
+            );
+            options.afterCommit(batch);
+            return batch.changed;
+          },
+        ),
+      ),
     { cache: false, maxBatchSize: options.maxBatch, batchScheduleFn: gate.schedule },
   );
-  return { write: (outcome) => loader.load(outcome) };
+  return { write: (outcome, trace) => loader.load({ outcome, trace }) };
 }
 
 async function commitWithRetry(

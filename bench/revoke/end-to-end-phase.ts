@@ -10,6 +10,7 @@ import { readJob } from "@warden/revoke-executor/testing";
 import type { ServiceProcess } from "@warden/testkit";
 import type { NatsConnection } from "nats";
 import { startCpuProfile } from "./cpu-profile.js";
+import { levelDatabase } from "./level-database.js";
 import { cpuShares, cpuSnapshot } from "./process-cpu.js";
 import type { ProviderProcess } from "./provider-process.js";
 import { natsServerPid, startWardenCpuMeter, type CpuGroup } from "./warden-cpu.js";
@@ -70,6 +71,7 @@ export async function endToEndPhase(options: {
       revokeUrl: provider.revokeUrl,
     });
     await provider.reset();
+    await levelDatabase(driverDb.db);
     const executors = await startExecutors(stack, build, options.executors);
     const stopProfile = await startCpuProfile();
     // The stack's own pool is `warden:<namespace>` too: it stays idle through the phase but for

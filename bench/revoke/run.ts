@@ -26,6 +26,11 @@ const BASELINE_DIR = process.env.BENCH_BASELINE_DIR;
 // pnpm runs the script in bench/: a relative BENCH_BASELINE_DIR means where it was typed.
 const INVOKED_FROM = process.env.INIT_CWD ?? process.cwd();
 const BASELINE_EXECUTORS = Number(process.env.BENCH_BASELINE_EXECUTORS ?? 1);
+// Which build's phase runs first (baseline-first or current-first): levelDatabase evens the
+// ground between them, and alternating the order across runs shows what it leaves.
+const ORDER = process.env.BENCH_ORDER ?? "baseline-first";
+if (ORDER !== "baseline-first" && ORDER !== "current-first")
+  throw new Error(`BENCH_ORDER must be baseline-first or current-first, not ${ORDER}`);
 
 const HTTP_CONCURRENCY = 32; // the executor's default per-auth-config bound
 
@@ -80,7 +85,7 @@ async function main() {
     // finds the schema it migrates to.
     const phase = (build: BuildUnderTest, executors: number) =>
       endToEndPhase({ build, executors, accounts: ACCOUNTS, provider, nats: stack.bus.nc });
-    const baseline =
+    const runBaseline = async () =>
       BASELINE_DIR === undefined
         ? undefined
         : await phase(
@@ -93,7 +98,16 @@ async function main() {
             },
             Math.max(1, BASELINE_EXECUTORS),
           );
-    const current = await phase({ label: "current", testing: currentBuild }, EXECUTOR_PROCESSES);
+    const runCurrent = () => phase({ label: "current", testing: currentBuild }, EXECUTOR_PROCESSES);
+    let baseline: PhaseResult | undefined;
+    let current: PhaseResult;
+    if (ORDER === "baseline-first") {
+      baseline = await runBaseline();
+      current = await runCurrent();
+    } else {
+      current = await runCurrent();
+      baseline = await runBaseline();
+    }
     const lowest = Math.min(http.rate, ledger.rate, publish.rate, consume.rate);
     // Every item passes through all four stages, so no pipeline of them can beat the machine's
     // cores divided by the stages' summed CPU cost per item (as each costs when run alone).
@@ -122,7 +136,7 @@ async function main() {
     );
     reportPhase(current);
     if (baseline !== undefined) {
-      log("against the baseline (same run, same machine):");
+      log(`against the baseline (same run, same machine, ${ORDER}):`);
       log(
         `  rate          × ${(current.rate / baseline.rate).toFixed(2)}  (target ≥ 2.00 with BENCH_EXECUTORS=2 against 1)`,
       );

@@ -1,6 +1,6 @@
 import { waitFor } from "@warden/testkit";
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { insertJob, seedProject } from "../test-fixtures.js";
 import { openTestStack, type TestStack } from "../test-stack.js";
 import { createJobLiveness } from "./job-liveness.js";
@@ -56,6 +56,32 @@ describe("createJobLiveness", () => {
       expect(await liveness.isLive(jobId)).toBe(false);
     } finally {
       liveness.stop();
+    }
+  });
+
+  it("polls only while some job was asked about in the last second, so an idle executor never wakes for it", async () => {
+    const { db } = stack.database;
+    const started = vi.spyOn(globalThis, "setInterval");
+    const cleared = vi.spyOn(globalThis, "clearInterval");
+    // The liveness poller's intervals (pollMs 99 here), told from any other code's.
+    const pollers = () =>
+      started.mock.calls.flatMap(([, ms], i) => (ms === 99 ? [started.mock.results[i]!.value] : []));
+    const liveness = createJobLiveness({ db, pollMs: 99, maxStaleMs: 200 });
+    try {
+      expect(pollers()).toHaveLength(0);
+      const jobId = await newJob();
+      expect(await liveness.isLive(jobId)).toBe(true);
+      expect(pollers()).toHaveLength(1);
+      // Nobody asks for a second: the poller forgets the job and stops.
+      await waitFor(() => cleared.mock.calls.some(([handle]) => handle === pollers()[0]), {
+        message: "the idle poller to stop",
+      });
+      expect(await liveness.isLive(jobId)).toBe(true);
+      expect(pollers()).toHaveLength(2);
+    } finally {
+      liveness.stop();
+      started.mockRestore();
+      cleared.mockRestore();
     }
   });
 

@@ -77,7 +77,10 @@ export function createJobLiveness(options: {
     return entry !== undefined && now - entry.checkedAt <= maxStaleMs ? entry : undefined;
   };
 
-  const timer = setInterval(() => {
+  // Runs only while some job was asked about in the last second: an idle executor
+  // would otherwise wake 100 times a second (pollMs 10) for nothing.
+  let timer: NodeJS.Timeout | undefined;
+  const poll = () => {
     const now = performance.now();
     for (const [id, at] of askedAt) {
       if (now - at > 1_000) {
@@ -86,17 +89,22 @@ export function createJobLiveness(options: {
         stoppedAt.delete(id);
       }
     }
-    if (askedAt.size === 0) return;
+    if (askedAt.size === 0) {
+      clearInterval(timer);
+      timer = undefined;
+      return;
+    }
     // At most two polls overlap when the database is slow; misses then read on demand.
     if (reads.size >= 2) return;
     read(new Set(askedAt.keys())).done.catch(() => undefined);
-  }, pollMs);
-  timer.unref();
+  };
+  let stopped = false;
 
   return {
     isLive(jobId) {
       const now = performance.now();
       askedAt.set(jobId, now);
+      if (timer === undefined && !stopped) (timer = setInterval(poll, pollMs)).unref();
       const entry = fresh(jobId, now);
       if (entry !== undefined) return entry.live;
       let pending: Read | undefined;
@@ -115,7 +123,9 @@ export function createJobLiveness(options: {
       known.set(jobId, { live: false, checkedAt: now });
     },
     stop() {
+      stopped = true;
       clearInterval(timer);
+      timer = undefined;
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Database } from "@warden/db";
+import { waitFor } from "@warden/testkit";
 import { sql, type Kysely } from "kysely";
 
 const AUTOVACUUM_WAIT_MS = 120_000;
@@ -15,14 +16,17 @@ const AUTOVACUUM_WAIT_MS = 120_000;
  */
 export async function levelDatabase(db: Kysely<Database>): Promise<void> {
   await sql`analyze connected_accounts`.execute(db);
-  for (const deadline = Date.now() + AUTOVACUUM_WAIT_MS; Date.now() < deadline;) {
-    const { rows } = await sql<{ workers: number }>`
-      select count(*)::int as workers from pg_stat_activity where backend_type = 'autovacuum worker'`.execute(
-      db,
-    );
-    if (rows[0]!.workers === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  // Bounded: a worker still busy after this long is left to run rather than stall the bench.
+  await waitFor(
+    async () => {
+      const { rows } = await sql<{ workers: number }>`
+        select count(*)::int as workers from pg_stat_activity where backend_type = 'autovacuum worker'`.execute(
+        db,
+      );
+      return rows[0]!.workers === 0;
+    },
+    { message: "autovacuum workers to finish", timeoutMs: AUTOVACUUM_WAIT_MS, intervalMs: 500 },
+  ).catch(() => undefined);
   // Superuser or pg_checkpoint only: without the right, the phases run without this one step.
   await sql`checkpoint`.execute(db).catch(() => undefined);
 }

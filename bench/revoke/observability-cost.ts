@@ -3,7 +3,8 @@
 // latency) on an in-process executor without metrics and with tracing off
 // ("bare"), with the probe registry's metrics, with a recording tracer whose
 // spans go nowhere (sampled and ended, exporter off), and with both
-// ("observed"), BENCH_ROUNDS times each (default 4). Each round starts at the
+// ("observed"), BENCH_ROUNDS times each (default 4), and prints the medians and
+// the median of each round's change against that round's bare job. Each round starts at the
 // next variant, so every variant runs in every position: a job runs on a
 // database its predecessors grew (and autovacuum may be catching up on), and a
 // fixed order would charge that to whichever variant always ran last.
@@ -102,16 +103,30 @@ async function main() {
           .join(", ")} (items/s, CPU per item)`,
       );
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const median = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      const middle = Math.floor(sorted.length / 2);
+      return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+    };
     const rate = (name: keyof typeof variants) => median(runs[name].map((r) => r.rate));
     const cpu = (name: keyof typeof variants) => median(runs[name].map((r) => r.cpuUs));
-    const change = (value: number, base: number) => `${(((value - base) / base) * 100).toFixed(1)} %`;
+    const percent = (ratio: number) => `${((ratio - 1) * 100).toFixed(1)} %`;
     const against = (name: keyof typeof variants) =>
-      `rate ${change(rate(name), rate("bare"))}, CPU ${change(cpu(name), cpu("bare"))}`;
+      `rate ${percent(rate(name) / rate("bare"))}, CPU ${percent(cpu(name) / cpu("bare"))}`;
     log(
       `median: bare ${Math.round(rate("bare"))} items/s, ${cpu("bare").toFixed(0)} µs CPU per item; ` +
         `metrics only ${against("metrics")}; tracing only ${against("tracing")}; ` +
         `metrics + tracing ${Math.round(rate("observed"))} items/s: ${against("observed")}`,
+    );
+    // The machine's speed drifts across a long run (other tenants, autovacuum); a variant against the
+    // bare job of its own round, a minute apart at most, cancels most of that drift.
+    const paired = (name: keyof typeof variants, of: (run: JobRun) => number) =>
+      percent(median(runs[name].map((run, round) => of(run) / of(runs.bare[round]!))));
+    const pairedAgainst = (name: keyof typeof variants) =>
+      `rate ${paired(name, (r) => r.rate)}, CPU ${paired(name, (r) => r.cpuUs)}`;
+    log(
+      `median of each round's change against its own bare job: metrics only ${pairedAgainst("metrics")}; ` +
+        `tracing only ${pairedAgainst("tracing")}; metrics + tracing ${pairedAgainst("observed")}`,
     );
   } finally {
     provider.stop();

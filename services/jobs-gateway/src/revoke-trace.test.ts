@@ -87,9 +87,9 @@ describe("revoke tracing", () => {
     await waitFor(
       () => {
         const all = telemetry.spans();
-        return count(all, "revoke.item") === 3 && count(all, "revoke.plan") === 1;
+        return count(all, "revoke.provider_call") === 3 && count(all, "revoke.plan") === 1;
       },
-      { message: "the plan and item spans to end" },
+      { message: "the plan and provider call spans to end" },
     );
     const spans = telemetry.spans();
 
@@ -102,18 +102,16 @@ describe("revoke tracing", () => {
     const plan = inTrace.find((s) => s.name === "revoke.plan")!;
     expect(plan.attributes["warden.job_id"]).toBe(job!.id);
     expect(parentOf(plan)).toBe(rpc);
-    const items = inTrace.filter((s) => s.name === "revoke.item");
-    expect(items).toHaveLength(3);
-    for (const item of items) expect(parentOf(item)).toBe(plan);
+    // Each item's span is its provider call, a child of the plan's across the NATS hop.
     const calls = inTrace.filter((s) => s.name === "revoke.provider_call");
     expect(calls).toHaveLength(3);
-    for (const span of calls) expect(parentOf(span)?.name).toBe("revoke.item");
-    // Ledger writes are batched: one span per transaction, child of one of its items, linking the rest.
+    for (const span of calls) expect(parentOf(span)).toBe(plan);
+    // Ledger writes are batched: one span per transaction, child of one of its items' calls, linking the rest.
     const writes = inTrace.filter((s) => s.name === "revoke.ledger_write");
     expect(writes.length).toBeGreaterThan(0);
-    for (const span of writes) expect(parentOf(span)?.name).toBe("revoke.item");
+    for (const span of writes) expect(parentOf(span)?.name).toBe("revoke.provider_call");
     expect(writes.reduce((sum, s) => sum + Number(s.attributes["warden.batch.items"]), 0)).toBe(3);
-    expect(itemsUnderBatchSpans(writes, items)).toHaveLength(3);
+    expect(itemsUnderBatchSpans(writes, calls)).toHaveLength(3);
     expect(
       inTrace
         .filter((s) => s.name === "revoke.provider_call")

@@ -54,7 +54,9 @@ describe("revoke executor tracing cost", () => {
     const jobId = await startProjectJob(db, stack.bus, stack.namespace, project);
     await waitForJobStatus(db, jobId, "completed", 60_000);
     const named = (name: string) => telemetry.spans().filter((s) => s.name === name);
-    await waitFor(() => named("revoke.item").length === ACCOUNTS, { message: "every item span to end" });
+    await waitFor(() => named("revoke.provider_call").length === ACCOUNTS, {
+      message: "every provider call's span to end",
+    });
 
     for (const spy of activations) expect(spy).not.toHaveBeenCalled();
 
@@ -62,20 +64,21 @@ describe("revoke executor tracing cost", () => {
     expect(plan?.attributes["warden.job_id"]).toBe(jobId);
     const traceId = plan!.spanContext().traceId;
     const parentId = (span: ReadableSpan) => span.parentSpanContext?.spanId;
-    const items = named("revoke.item");
-    for (const item of items) {
-      expect(item.spanContext().traceId).toBe(traceId);
-      expect(parentId(item)).toBe(plan!.spanContext().spanId);
-    }
-    const itemIds = new Set(items.map((s) => s.spanContext().spanId));
+    // An item's one span is its provider call, a child of the plan's through the message headers.
+    expect(named("revoke.item")).toHaveLength(0);
     const calls = named("revoke.provider_call");
     expect(calls).toHaveLength(ACCOUNTS);
-    for (const span of calls) expect(itemIds.has(parentId(span)!)).toBe(true);
-    // One span per ledger transaction, not per item: child of one of its items, linking the others.
+    expect(new Set(calls.map((s) => s.attributes["warden.account_id"])).size).toBe(ACCOUNTS);
+    for (const call of calls) {
+      expect(call.spanContext().traceId).toBe(traceId);
+      expect(parentId(call)).toBe(plan!.spanContext().spanId);
+    }
+    const callIds = new Set(calls.map((s) => s.spanContext().spanId));
+    // One span per ledger transaction, not per item: child of one of its items' calls, linking the others.
     const writes = named("revoke.ledger_write");
     expect(writes.length).toBeGreaterThan(0);
-    for (const span of writes) expect(itemIds.has(parentId(span)!)).toBe(true);
+    for (const span of writes) expect(callIds.has(parentId(span)!)).toBe(true);
     expect(writes.reduce((sum, s) => sum + Number(s.attributes["warden.batch.items"]), 0)).toBe(ACCOUNTS);
-    expect(itemsUnderBatchSpans(writes, items)).toHaveLength(ACCOUNTS);
+    expect(itemsUnderBatchSpans(writes, calls)).toHaveLength(ACCOUNTS);
   });
 });

@@ -1,8 +1,8 @@
-import { context, propagation, trace, type Context } from "@opentelemetry/api";
+import { context, INVALID_SPAN_CONTEXT, propagation, trace, type SpanContext } from "@opentelemetry/api";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTelemetry } from "./start-telemetry.js";
 import { itemsUnderBatchSpans, startTestTelemetry, type TestTelemetry } from "./testing.js";
-import { withBatchSpans, withSpan, withSpanIn } from "./with-span.js";
+import { withBatchSpans, withLeafSpanIn, withSpan, withSpanIn } from "./with-span.js";
 
 let telemetry: TestTelemetry | undefined;
 
@@ -56,12 +56,37 @@ describe("startTelemetry", () => {
     expect(telemetry.spans().map((s) => [s.name, s.spanContext().traceId])).toEqual([["kept", traceId]]);
   });
 
+  it("withLeafSpanIn records a child of a sampled parent and nothing under an unsampled one", async () => {
+    telemetry = startTestTelemetry("svc");
+    const parent = (flags: string) =>
+      propagation.extract(context.active(), {
+        traceparent: `00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-${flags}`,
+      });
+    await withLeafSpanIn(parent("00"), "skipped", {}, async (span) => expect(span.isRecording()).toBe(false));
+    const kept = await withLeafSpanIn(
+      parent("01"),
+      "call",
+      { attributes: { "warden.x": "1" } },
+      async (span) => {
+        expect(span.isRecording()).toBe(true);
+        return span.spanContext();
+      },
+    );
+    const [call] = telemetry.spans();
+    expect([call?.name, call?.spanContext().spanId, call?.parentSpanContext?.spanId, call?.ended]).toEqual([
+      "call",
+      kept.spanId,
+      "00f067aa0ba902b7",
+      true,
+    ]);
+  });
+
   it("withBatchSpans records one span per trace of a batch, child of its first item and linking the rest", async () => {
     telemetry = startTestTelemetry("svc");
     const itemsIn = async (trace: string, count: number) => {
-      const items: Context[] = [];
+      const items: SpanContext[] = [];
       for (let i = 0; i < count; i++)
-        await withSpan(`${trace}-${i}`, {}, async () => items.push(context.active()));
+        await withSpan(`${trace}-${i}`, {}, async (span) => items.push(span.spanContext()));
       return items;
     };
     // Items of two traces (two jobs) interleaved in one batch, and one without any span.
@@ -91,7 +116,7 @@ describe("startTelemetry", () => {
     ]);
 
     telemetry.reset();
-    expect(await withBatchSpans("write", [undefined, context.active()], {}, async () => 1)).toBe(1);
+    expect(await withBatchSpans("write", [undefined, INVALID_SPAN_CONTEXT], {}, async () => 1)).toBe(1);
     expect(telemetry.spans()).toEqual([]);
   });
 
@@ -103,6 +128,21 @@ describe("startTelemetry", () => {
     expect(span?.status.code).toBe(2);
     expect(span?.attributes["error.type"]).toBe("ECONNRESET");
     expect(JSON.stringify({ ...span?.attributes, events: span?.events })).not.toContain("xoxb-secret");
+
+    // A function that throws before returning its promise: a rejection all the same, and the span ends failed.
+    const sampled = propagation.extract(context.active(), {
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    });
+    const thrown = withSpanIn(sampled, "throws", {}, () => {
+      throw secret;
+    });
+    await expect(thrown).rejects.toBe(secret);
+    const failed = telemetry.spans().find((s) => s.name === "throws");
+    expect([failed?.status.code, failed?.attributes["error.type"], failed?.ended]).toEqual([
+      2,
+      "ECONNRESET",
+      true,
+    ]);
   });
 
   it("unregisters on shutdown", async () => {

@@ -1,5 +1,6 @@
 import {
   isSpanContextValid,
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -7,6 +8,7 @@ import {
   type Context,
   type Link,
   type Span,
+  type SpanContext,
   type Tracer,
   type TracerProvider,
 } from "@opentelemetry/api";
@@ -65,37 +67,56 @@ export function withSpanIn<T>(
   return runInSpan(span, () => fn(span, trace.setSpan(parent, span)));
 }
 
+/**
+ * Runs `fn` in a new span, child of `parent`, that nothing is nested under (a
+ * provider call): no context is made to hold it. Whoever must point at it later
+ * keeps `span.spanContext()`, a few strings, rather than the span, so the span
+ * is garbage as soon as it ends instead of surviving young-generation
+ * collections while, say, a batched write it led to waits to commit.
+ */
+export function withLeafSpanIn<T>(
+  parent: Context,
+  name: string,
+  options: Omit<SpanOptions, "parent">,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const spanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes };
+  const span = wardenTracer().startSpan(name, spanOptions, parent);
+  if (!span.isRecording()) return fn(span);
+  return runInSpan(span, () => fn(span));
+}
+
 /** The SDK's default span link limit: links past it would be dropped anyway. */
 const MAX_LINKS = 128;
 
 /**
  * Runs `fn` once for a batch of items inside one span per trace among the
- * items' contexts (`parents`): each span is a child of its trace's first item
- * and links the others (up to 128), and `warden.batch.items` says how many of
- * the batch's items it stands for. A batched write then costs a span per
- * batch, not per item, and still shows in every trace it serves. Contexts
- * without a span (tracing off) add nothing, and neither does their `fn`.
+ * items' span contexts (`items`, e.g. each item's provider call): each span is
+ * a child of its trace's first item and links the others (up to 128), and
+ * `warden.batch.items` says how many of the batch's items it stands for. A
+ * batched write then costs a span per batch, not per item, and still shows in
+ * every trace it serves. Items without a valid span context (tracing off) add
+ * nothing, and neither does their `fn`.
  */
 export async function withBatchSpans<T>(
   name: string,
-  parents: ReadonlyArray<Context | undefined>,
+  items: ReadonlyArray<SpanContext | undefined>,
   options: Omit<SpanOptions, "parent">,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const byTrace = new Map<string, { parent: Context; links: Link[]; items: number }>();
-  for (const parent of parents) {
-    const spanContext = parent === undefined ? undefined : trace.getSpanContext(parent);
-    if (spanContext === undefined || !isSpanContextValid(spanContext)) continue;
-    const group = byTrace.get(spanContext.traceId);
-    if (group === undefined) byTrace.set(spanContext.traceId, { parent: parent!, links: [], items: 1 });
+  const byTrace = new Map<string, { first: SpanContext; links: Link[]; items: number }>();
+  for (const item of items) {
+    if (item === undefined || !isSpanContextValid(item)) continue;
+    const group = byTrace.get(item.traceId);
+    if (group === undefined) byTrace.set(item.traceId, { first: item, links: [], items: 1 });
     else {
       group.items++;
-      if (group.links.length < MAX_LINKS) group.links.push({ context: spanContext });
+      if (group.links.length < MAX_LINKS) group.links.push({ context: item });
     }
   }
   if (byTrace.size === 0) return fn();
   const tracer = wardenTracer();
-  const spans = [...byTrace.values()].map(({ parent, links, items }) =>
+  const spans = [...byTrace.values()].map(({ first, links, items }) =>
     tracer.startSpan(
       name,
       {
@@ -103,7 +124,7 @@ export async function withBatchSpans<T>(
         attributes: { ...options.attributes, "warden.batch.items": items },
         links,
       },
-      parent,
+      trace.setSpanContext(ROOT_CONTEXT, first),
     ),
   );
   try {
@@ -116,16 +137,30 @@ export async function withBatchSpans<T>(
   }
 }
 
-/** Runs `fn`, marks `span` as an error if it throws, and ends it either way. */
-async function runInSpan<T>(span: Span, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn`, marks `span` as an error if it throws or rejects, and ends it
+ * either way. Chained with `then` rather than awaited: no async frame per span.
+ */
+function runInSpan<T>(span: Span, fn: () => Promise<T>): Promise<T> {
+  let result: Promise<T>;
   try {
-    return await fn();
+    result = fn();
   } catch (error) {
     markFailed(span, error);
-    throw error;
-  } finally {
     span.end();
+    return Promise.reject(error);
   }
+  return result.then(
+    (value) => {
+      span.end();
+      return value;
+    },
+    (error: unknown) => {
+      markFailed(span, error);
+      span.end();
+      throw error;
+    },
+  );
 }
 
 /** An error span names the error's type only, never its message, which may carry a secret. */

@@ -1,10 +1,10 @@
-import { SpanKind, type Context as TraceContext } from "@opentelemetry/api";
+import { SpanKind, trace, type SpanContext, type Context as TraceContext } from "@opentelemetry/api";
 import type { WorkOutcome } from "@warden/bus";
 import { openAccountToken, type Keyring } from "@warden/crypto";
 import type { Logger } from "@warden/logger";
 import { revokeWithMethod, type RevokeAgents, type RevokeOutcome } from "@warden/oauth";
 import type { RevokeWorkItem } from "@warden/proto/work/v1";
-import { withSpanIn } from "@warden/telemetry";
+import { withLeafSpanIn } from "@warden/telemetry";
 import type { FairScheduler } from "../fair-scheduler.js";
 import type { LedgerOutcome } from "../ledger/ledger-outcome.js";
 import type { LedgerWriter } from "../ledger/ledger-writer.js";
@@ -58,20 +58,7 @@ const ACK: WorkOutcome = { kind: "ack" };
  * resolves only after the outcome is committed to the ledger, with `ack` for a
  * final status and `nak` with the back-off delay for a retry.
  */
-export function processItem(
-  deps: ProcessItemDeps,
-  item: RevokeWorkItem,
-  traceContext: TraceContext,
-): Promise<WorkOutcome> {
-  // The auth config is on the provider call's span: each attribute costs every item's span about 1 µs.
-  const attributes = { "warden.job_id": item.jobId, "warden.account_id": item.accountId };
-  // The item continues the planner's trace, carried by hand (withSpanIn: no AsyncLocalStorage per item).
-  return withSpanIn(traceContext, "revoke.item", { attributes }, (_span, itemTrace) =>
-    processItemInSpan(deps, item, itemTrace),
-  );
-}
-
-async function processItemInSpan(
+export async function processItem(
   deps: ProcessItemDeps,
   item: RevokeWorkItem,
   itemTrace: TraceContext,
@@ -85,16 +72,21 @@ async function processItemInSpan(
   if (decided === "handed_back") return { kind: "nak" };
   if (decided === "job_stopped" || decided === "already_settled") return ACK;
   const outcome = decided.outcome;
-  // The write's span is its transaction's, shared by the batch (see ledger-writer.ts).
-  const changed = await deps.ledger.write(outcome, itemTrace);
+  // The write's span is its transaction's, shared by the batch (see ledger-writer.ts): it joins the
+  // trace under the provider call that decided the outcome (or the planner's span, without one).
+  const changed = await deps.ledger.write(outcome, decided.call ?? trace.getSpanContext(itemTrace));
   // Counted once the write committed and changed the item, so the counts add up to the ledger's.
   if (changed) deps.metrics.forAuthConfig(context.authConfigId).itemWritten(itemOutcomeOf(outcome));
   if (decided.outcome.kind === "retry" && changed) return { kind: "nak", delayMs: decided.delayMs };
   return ACK;
 }
 
+/** What an item comes to; `call` is the provider call's span context, when there was a call. */
 type Decision =
-  { outcome: LedgerOutcome; delayMs?: number } | "handed_back" | "job_stopped" | "already_settled";
+  | { outcome: LedgerOutcome; delayMs?: number; call?: SpanContext }
+  | "handed_back"
+  | "job_stopped"
+  | "already_settled";
 
 async function decide(
   deps: ProcessItemDeps,
@@ -156,6 +148,7 @@ async function decide(
 
   if (!(await deps.scheduler.acquire(context.jobId, context.authConfigId, deps.signal))) return "handed_back";
   let answer: RevokeOutcome;
+  let call: SpanContext | undefined;
   try {
     // The wait for a slot can be long; a job cancelled meanwhile must not reach
     // the provider (its pending items are already CANCELLED in the ledger). The
@@ -176,11 +169,21 @@ async function decide(
     const startedAt = metrics.providerCallStarted();
     let called: ProviderOutcome = "error";
     try {
-      answer = await withSpanIn(
+      // The item's one span, in the planner's trace (carried in the message headers), and a leaf:
+      // a span per item is tracing's dearest part here, the more so the longer it lives, so there is
+      // none around the whole item and this one is not kept past its end (see withLeafSpanIn).
+      answer = await withLeafSpanIn(
         itemTrace,
         "revoke.provider_call",
-        { kind: SpanKind.CLIENT, attributes: { "warden.auth_config_id": context.authConfigId } },
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            "warden.account_id": context.accountId,
+            "warden.auth_config_id": context.authConfigId,
+          },
+        },
         async (span) => {
+          call = span.spanContext();
           const answered = await revokeWithMethod(method, {
             revokeUrl,
             token,
@@ -203,7 +206,8 @@ async function decide(
   } finally {
     deps.scheduler.release(context.authConfigId);
   }
-  return fromAnswer(deps, context, client, answer, attempts, final);
+  const decided = fromAnswer(deps, context, client, answer, attempts, final);
+  return typeof decided === "string" ? decided : { ...decided, call };
 }
 
 function fromAnswer(

@@ -1,4 +1,4 @@
-import type { Context as TraceContext } from "@opentelemetry/api";
+import type { SpanContext } from "@opentelemetry/api";
 import DataLoader from "dataloader";
 import type { Database } from "@warden/db";
 import type { OutboxEvent } from "@warden/outbox";
@@ -29,14 +29,15 @@ export interface LedgerWriterOptions {
 export interface LedgerWriter {
   /**
    * Resolves once the outcome's transaction committed: true if it changed the item. Rejects if it could not commit.
-   * `trace` is the item's trace context: the transaction's `revoke.ledger_write` span joins that trace.
+   * `span` is the item's span (its provider call's): the transaction's `revoke.ledger_write` span joins
+   * its trace. Only the span context is kept, so the span itself is garbage once it ends.
    */
-  write(outcome: LedgerOutcome, trace?: TraceContext): Promise<boolean>;
+  write(outcome: LedgerOutcome, span?: SpanContext): Promise<boolean>;
 }
 
 interface QueuedOutcome {
   outcome: LedgerOutcome;
-  trace: TraceContext | undefined;
+  span: SpanContext | undefined;
 }
 
 // Codes after which the same transaction can simply be tried again: the database
@@ -60,7 +61,7 @@ export function isTransientDbError(error: unknown): boolean {
  * committing); retries a batch while the database is briefly unavailable, so a
  * PostgreSQL restart does not turn finished provider calls into repeats.
  * Traced as one span per transaction (and trace), not one per item: spans cost
- * microseconds each, and an item already has its own.
+ * microseconds each, and an item already has its own (its provider call).
  */
 export function createLedgerWriter(options: LedgerWriterOptions): LedgerWriter {
   const gate = createBatchGate({ concurrency: options.concurrency, waitMs: options.maxWaitMs });
@@ -69,7 +70,7 @@ export function createLedgerWriter(options: LedgerWriterOptions): LedgerWriter {
       gate.run(() =>
         withBatchSpans(
           "revoke.ledger_write",
-          queued.map((entry) => entry.trace),
+          queued.map((entry) => entry.span),
           {},
           async () => {
             const batch = await commitWithRetry(
@@ -83,7 +84,7 @@ export function createLedgerWriter(options: LedgerWriterOptions): LedgerWriter {
       ),
     { cache: false, maxBatchSize: options.maxBatch, batchScheduleFn: gate.schedule },
   );
-  return { write: (outcome, trace) => loader.load({ outcome, trace }) };
+  return { write: (outcome, span) => loader.load({ outcome, span }) };
 }
 
 async function commitWithRetry(

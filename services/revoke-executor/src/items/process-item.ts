@@ -183,7 +183,8 @@ async function decide(
           },
         },
         async (span) => {
-          call = span.spanContext();
+          // Tracing off or not sampled: nothing for the ledger write's span to point at.
+          if (span.isRecording()) call = span.spanContext();
           const answered = await revokeWithMethod(method, {
             revokeUrl,
             token,

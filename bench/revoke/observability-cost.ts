@@ -2,8 +2,9 @@
 // Runs the same job (BENCH_ACCOUNTS accounts, default 20,000; provider at zero
 // latency) on an in-process executor without metrics and with tracing off
 // ("bare"), with the probe registry's metrics, with a recording tracer whose
-// spans go nowhere (sampled and ended, exporter off), and with both
-// ("observed"), BENCH_ROUNDS times each (default 4), and prints the medians and
+// spans go nowhere (sampled and ended, exporter off), with both ("observed"),
+// and with both and a span for every provider call instead of the default
+// budget per job run ("every call"), BENCH_ROUNDS times each (default 4), and prints the medians and
 // the median of each round's change against that round's bare job. Each round starts at the
 // next variant, so every variant runs in every position: a job runs on a
 // database its predecessors grew (and autovacuum may be catching up on), and a
@@ -24,6 +25,7 @@ import {
 } from "@warden/revoke-executor/testing";
 import { startTelemetry } from "@warden/telemetry";
 import type { Registry } from "prom-client";
+import { levelDatabase } from "./level-database.js";
 import { startProviderProcess, type ProviderProcess } from "./provider-process.js";
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 20_000);
@@ -36,12 +38,24 @@ interface JobRun {
   cpuUs: number;
 }
 
-async function runJob(stack: TestStack, provider: ProviderProcess, registry?: Registry): Promise<JobRun> {
+async function runJob(
+  stack: TestStack,
+  provider: ProviderProcess,
+  registry?: Registry,
+  tracedCallsPerJobRun?: number,
+): Promise<JobRun> {
   const { db } = stack.database;
   const project = await seedProject(db, stack.keyring, { accounts: ACCOUNTS, revokeUrl: provider.revokeUrl });
+  // Every job starts from the same database state, whatever its predecessors left to autovacuum.
+  await levelDatabase(db);
   const executor = await startTestExecutor(
     stack,
-    { retryBaseMs: 50, retryMaxMs: 500, maxAttempts: 30 },
+    {
+      retryBaseMs: 50,
+      retryMaxMs: 500,
+      maxAttempts: 30,
+      ...(tracedCallsPerJobRun ? { tracedCallsPerJobRun } : {}),
+    },
     registry ? { registry } : {},
   );
   const started = performance.now();
@@ -63,17 +77,22 @@ async function main() {
       `bench:revoke:observability — ${ACCOUNTS.toLocaleString("en-US")} accounts per job, ${ROUNDS} rounds`,
     );
     // Each variant once per round, so a drifting machine load hits all alike.
+    // "every call": both, with a span for every provider call rather than the default budget per
+    // job run (WARDEN_TRACE_CALLS_PER_JOB, 1,000: see provider-call-spans.ts).
+    type Variant = { metrics: boolean; tracing: boolean; everyCall?: boolean };
     const variants = {
       bare: { metrics: false, tracing: false },
       metrics: { metrics: true, tracing: false },
       tracing: { metrics: false, tracing: true },
       observed: { metrics: true, tracing: true },
-    };
+      everyCall: { metrics: true, tracing: true, everyCall: true },
+    } satisfies Record<string, Variant>;
     const runs: Record<keyof typeof variants, JobRun[]> = {
       bare: [],
       metrics: [],
       tracing: [],
       observed: [],
+      everyCall: [],
     };
     // One registry for the process, as main.ts has: a registry per job would start another set of
     // default collectors (GC observer, event-loop monitor) each time and charge them all to later runs.
@@ -81,10 +100,9 @@ async function main() {
     // A warm-up job (JIT, pools), not counted.
     await runJob(stack, provider);
     for (let round = 0; round < ROUNDS; round++) {
-      const order = Object.entries(variants) as Array<
-        [keyof typeof variants, { metrics: boolean; tracing: boolean }]
-      >;
-      for (const [name, variant] of [...order.slice(round % 4), ...order.slice(0, round % 4)]) {
+      const order = Object.entries(variants) as Array<[keyof typeof variants, Variant]>;
+      const first = round % order.length;
+      for (const [name, variant] of [...order.slice(first), ...order.slice(0, first)]) {
         const tracing = variant.tracing
           ? // As main.ts starts it: no active context (the executor carries trace context by hand).
             startTelemetry({
@@ -94,7 +112,14 @@ async function main() {
               activeContext: false,
             })
           : undefined;
-        runs[name].push(await runJob(stack, provider, variant.metrics ? registry : undefined));
+        runs[name].push(
+          await runJob(
+            stack,
+            provider,
+            variant.metrics ? registry : undefined,
+            variant.everyCall ? Number.MAX_SAFE_INTEGER : undefined,
+          ),
+        );
         await tracing?.shutdown();
       }
       log(
@@ -116,7 +141,8 @@ async function main() {
     log(
       `median: bare ${Math.round(rate("bare"))} items/s, ${cpu("bare").toFixed(0)} µs CPU per item; ` +
         `metrics only ${against("metrics")}; tracing only ${against("tracing")}; ` +
-        `metrics + tracing ${Math.round(rate("observed"))} items/s: ${against("observed")}`,
+        `metrics + tracing ${Math.round(rate("observed"))} items/s: ${against("observed")}; ` +
+        `metrics + tracing every provider call ${against("everyCall")}`,
     );
     // The machine's speed drifts across a long run (other tenants, autovacuum); a variant against the
     // bare job of its own round, a minute apart at most, cancels most of that drift.
@@ -126,7 +152,8 @@ async function main() {
       `rate ${paired(name, (r) => r.rate)}, CPU ${paired(name, (r) => r.cpuUs)}`;
     log(
       `median of each round's change against its own bare job: metrics only ${pairedAgainst("metrics")}; ` +
-        `tracing only ${pairedAgainst("tracing")}; metrics + tracing ${pairedAgainst("observed")}`,
+        `tracing only ${pairedAgainst("tracing")}; metrics + tracing ${pairedAgainst("observed")}; ` +
+        `metrics + tracing every provider call ${pairedAgainst("everyCall")}`,
     );
   } finally {
     provider.stop();

@@ -36,6 +36,11 @@ const executorSchema = z
     WARDEN_DB_POOL_SIZE: dbPoolSizeVariable(10),
     /** Consecutive app-level failures (invalid_client, unauthorized_client, 401) that open a job's breaker per auth config. */
     WARDEN_REVOKE_BREAKER_THRESHOLD: positive(20),
+    /**
+     * With tracing on: provider calls per job run (per executor process) that get a span whatever
+     * their outcome; past it only failed, retried, thrown and slow calls do. 0: only those.
+     */
+    WARDEN_TRACE_CALLS_PER_JOB: z.coerce.number().int().min(0).default(1_000),
   })
   .refine((c) => c.WARDEN_REVOKE_PER_AUTH_CONFIG <= c.WARDEN_REVOKE_MAX_IN_FLIGHT, {
     path: ["WARDEN_REVOKE_PER_AUTH_CONFIG"],
@@ -65,5 +70,6 @@ export function executorSettingsOf(config: ExecutorConfig, defaults: ExecutorSet
     ledgerBatch: config.WARDEN_REVOKE_LEDGER_BATCH,
     itemAckWaitMs: config.WARDEN_REVOKE_ACK_WAIT_MS,
     breakerThreshold: config.WARDEN_REVOKE_BREAKER_THRESHOLD,
+    tracedCallsPerJobRun: config.WARDEN_TRACE_CALLS_PER_JOB,
   };
 }

@@ -28,6 +28,7 @@ import { createCircuitOpenPublisher } from "./items/circuit-open-event.js";
 import { createJobLiveness } from "./items/job-liveness.js";
 import { createPendingRecheck } from "./items/pending-recheck.js";
 import { processItem, type ItemSettings } from "./items/process-item.js";
+import { createProviderCallSpans } from "./items/provider-call-spans.js";
 import { createRevokeBreaker } from "./items/revoke-breaker.js";
 import { createJobEvents } from "./job-events.js";
 import { createLedgerWriter } from "./ledger/ledger-writer.js";
@@ -77,6 +78,11 @@ export interface ExecutorSettings extends ItemSettings {
   itemPullBatch: number;
   /** Consecutive app-level failures that open a job run's breaker for an auth config. */
   breakerThreshold: number;
+  /**
+   * Provider calls per job run, in this process, that get a span whatever their outcome (tracing
+   * on); past it only failed, retried, thrown and slow calls do (see provider-call-spans.ts).
+   */
+  tracedCallsPerJobRun: number;
 }
 
 /** Defaults matching the config schema, for tests and benchmarks. */
@@ -100,6 +106,7 @@ export const DEFAULT_EXECUTOR_SETTINGS: ExecutorSettings = {
   itemMaxAckPending: 4_096,
   itemPullBatch: 256,
   breakerThreshold: 20,
+  tracedCallsPerJobRun: 1_000,
   maxAttempts: 8,
   requestTimeoutMs: 10_000,
   retryBaseMs: 1_000,
@@ -205,6 +212,7 @@ export async function startRevokeExecutor(deps: ExecutorDeps): Promise<RevokeExe
     signal: stopping.signal,
     logger,
     metrics,
+    callSpans: createProviderCallSpans({ fullyTracedPerJobRun: settings.tracedCallsPerJobRun }),
   };
 
   const epochs = createConnectionEpochs(bus.nc, logger);

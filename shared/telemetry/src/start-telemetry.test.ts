@@ -2,7 +2,7 @@ import { context, INVALID_SPAN_CONTEXT, propagation, trace, type SpanContext } f
 import { afterEach, describe, expect, it } from "vitest";
 import { startTelemetry } from "./start-telemetry.js";
 import { itemsUnderBatchSpans, startTestTelemetry, type TestTelemetry } from "./testing.js";
-import { withBatchSpans, withLeafSpanIn, withSpan, withSpanIn } from "./with-span.js";
+import { recordEndedSpan, withBatchSpans, withSpan, withSpanIn } from "./with-span.js";
 
 let telemetry: TestTelemetry | undefined;
 
@@ -56,29 +56,28 @@ describe("startTelemetry", () => {
     expect(telemetry.spans().map((s) => [s.name, s.spanContext().traceId])).toEqual([["kept", traceId]]);
   });
 
-  it("withLeafSpanIn records a child of a sampled parent and nothing under an unsampled one", async () => {
+  it("recordEndedSpan records a span that already happened, child of a sampled parent, and nothing under an unsampled one", async () => {
     telemetry = startTestTelemetry("svc");
     const parent = (flags: string) =>
       propagation.extract(context.active(), {
         traceparent: `00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-${flags}`,
       });
-    await withLeafSpanIn(parent("00"), "skipped", {}, async (span) => expect(span.isRecording()).toBe(false));
-    const kept = await withLeafSpanIn(
-      parent("01"),
-      "call",
-      { attributes: { "warden.x": "1" } },
-      async (span) => {
-        expect(span.isRecording()).toBe(true);
-        return span.spanContext();
-      },
-    );
-    const [call] = telemetry.spans();
+    const startedAt = performance.now() - 250;
+    expect(recordEndedSpan(parent("00"), "skipped", { startedAt })).toBeUndefined();
+    const kept = recordEndedSpan(parent("01"), "call", { startedAt, attributes: { "warden.x": "1" } });
+    const secret = Object.assign(new Error("token xoxb-secret refused"), { code: "ECONNRESET" });
+    recordEndedSpan(parent("01"), "failed call", { startedAt, error: secret });
+    const [call, failed] = telemetry.spans();
     expect([call?.name, call?.spanContext().spanId, call?.parentSpanContext?.spanId, call?.ended]).toEqual([
       "call",
-      kept.spanId,
+      kept?.spanId,
       "00f067aa0ba902b7",
       true,
     ]);
+    // It spans the work it stands for, not the instant it was recorded.
+    expect(call!.duration[0] * 1e3 + call!.duration[1] / 1e6).toBeGreaterThanOrEqual(249);
+    expect([failed?.status.code, failed?.attributes["error.type"]]).toEqual([2, "ECONNRESET"]);
+    expect(JSON.stringify(failed?.attributes)).not.toContain("xoxb-secret");
   });
 
   it("withBatchSpans records one span per trace of a batch, child of its first item and linking the rest", async () => {

@@ -68,22 +68,26 @@ export function withSpanIn<T>(
 }
 
 /**
- * Runs `fn` in a new span, child of `parent`, that nothing is nested under (a
- * provider call): no context is made to hold it. Whoever must point at it later
- * keeps `span.spanContext()`, a few strings, rather than the span, so the span
- * is garbage as soon as it ends instead of surviving young-generation
- * collections while, say, a batched write it led to waits to commit.
+ * Records a span that already happened: child of `parent`, from `startedAt`
+ * (a `performance.now()` reading) to now, marked as an error (type only) when
+ * `error` is given. Returns its span context, or undefined when nothing was
+ * recorded (tracing off, or not sampled). For work whose worth tracing is known
+ * only once it is over: nothing is made for the calls that are not recorded.
  */
-export function withLeafSpanIn<T>(
+export function recordEndedSpan(
   parent: Context,
   name: string,
-  options: Omit<SpanOptions, "parent">,
-  fn: (span: Span) => Promise<T>,
-): Promise<T> {
-  const spanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes };
-  const span = wardenTracer().startSpan(name, spanOptions, parent);
-  if (!span.isRecording()) return fn(span);
-  return runInSpan(span, () => fn(span));
+  options: Omit<SpanOptions, "parent"> & { startedAt: number; error?: unknown },
+): SpanContext | undefined {
+  const span = wardenTracer().startSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, startTime: options.startedAt },
+    parent,
+  );
+  if (!span.isRecording()) return undefined;
+  if (options.error !== undefined) markFailed(span, options.error);
+  span.end();
+  return span.spanContext();
 }
 
 /** The SDK's default span link limit: links past it would be dropped anyway. */

@@ -1,10 +1,9 @@
-import { SpanKind, trace, type SpanContext, type Context as TraceContext } from "@opentelemetry/api";
+import { trace, type SpanContext, type Context as TraceContext } from "@opentelemetry/api";
 import type { WorkOutcome } from "@warden/bus";
 import { openAccountToken, type Keyring } from "@warden/crypto";
 import type { Logger } from "@warden/logger";
 import { revokeWithMethod, type RevokeAgents, type RevokeOutcome } from "@warden/oauth";
 import type { RevokeWorkItem } from "@warden/proto/work/v1";
-import { withLeafSpanIn } from "@warden/telemetry";
 import type { FairScheduler } from "../fair-scheduler.js";
 import type { LedgerOutcome } from "../ledger/ledger-outcome.js";
 import type { LedgerWriter } from "../ledger/ledger-writer.js";
@@ -12,6 +11,7 @@ import type { ItemContext, ItemKey } from "../repositories/item-context.reposito
 import type { ItemOutcome, ProviderOutcome, RevokeMetrics } from "../revoke-metrics.js";
 import type { AuthConfigCache, RevokeClient } from "./auth-config-cache.js";
 import type { PendingRecheck } from "./pending-recheck.js";
+import type { ProviderCallSpans } from "./provider-call-spans.js";
 import { retryDelayMs } from "./retry-delay.js";
 import type { RevokeBreaker } from "./revoke-breaker.js";
 
@@ -46,6 +46,8 @@ export interface ProcessItemDeps {
   signal: AbortSignal;
   logger: Logger;
   metrics: RevokeMetrics;
+  /** Records provider calls' spans (tracing on), within a budget per job run. */
+  callSpans: ProviderCallSpans;
 }
 
 const ACK: WorkOutcome = { kind: "ack" };
@@ -167,40 +169,36 @@ async function decide(
     const metrics = deps.metrics.forAuthConfig(context.authConfigId);
     const revokeUrl = client.revokeUrl;
     const startedAt = metrics.providerCallStarted();
+    const callStartedAt = performance.now();
     let called: ProviderOutcome = "error";
+    let thrown: unknown;
     try {
-      // The item's one span, in the planner's trace (carried in the message headers), and a leaf:
-      // a span per item is tracing's dearest part here, the more so the longer it lives, so there is
-      // none around the whole item and this one is not kept past its end (see withLeafSpanIn).
-      answer = await withLeafSpanIn(
-        itemTrace,
-        "revoke.provider_call",
-        {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            "warden.account_id": context.accountId,
-            "warden.auth_config_id": context.authConfigId,
-          },
-        },
-        async (span) => {
-          // Tracing off or not sampled: nothing for the ledger write's span to point at.
-          if (span.isRecording()) call = span.spanContext();
-          const answered = await revokeWithMethod(method, {
-            revokeUrl,
-            token,
-            tokenTypeHint: context.tokenKind === "refresh" ? "refresh_token" : "access_token",
-            client: client.credentials,
-            responseStyle: client.responseStyle,
-            timeoutMs: deps.settings.requestTimeoutMs,
-            agents: deps.agents,
-          });
-          span.setAttribute("warden.provider.outcome", answered.kind);
-          return answered;
-        },
-      );
+      answer = await revokeWithMethod(method, {
+        revokeUrl,
+        token,
+        tokenTypeHint: context.tokenKind === "refresh" ? "refresh_token" : "access_token",
+        client: client.credentials,
+        responseStyle: client.responseStyle,
+        timeoutMs: deps.settings.requestTimeoutMs,
+        agents: deps.agents,
+      });
       called = answer.kind;
+    } catch (error) {
+      thrown = error;
+      throw error;
     } finally {
       metrics.providerCallEnded(startedAt, called);
+      // The item's one span, in the planner's trace (carried in the message headers), recorded once
+      // the call is over and only if it is worth one (see provider-call-spans.ts).
+      call = deps.callSpans.record(itemTrace, {
+        jobId: context.jobId,
+        run: context.run,
+        accountId: context.accountId,
+        authConfigId: context.authConfigId,
+        startedAt: callStartedAt,
+        outcome: called,
+        error: thrown,
+      });
     }
     // Counted before the slot is released, so no call starts between a failure and its count.
     await deps.breaker.record(breakerKey, context.accountId, answer);

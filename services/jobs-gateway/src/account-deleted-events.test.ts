@@ -84,17 +84,17 @@ describe("DeleteConnectedAccount", () => {
     const foreign = await theirs.account("carol");
 
     // Refused first: another tenant's account is NOT_FOUND, and so is one that does not exist.
-    const refused = [
-      mine.accounts.deleteConnectedAccount({ accountId: foreign.id }),
-      mine.accounts.deleteConnectedAccount({ accountId: newId("account") }),
-    ];
-    for (const call of refused) {
-      const error = await call.then(
-        () => undefined,
-        (e: unknown) => ConnectError.from(e),
-      );
-      expect(error?.code).toBe(Code.NotFound);
-    }
+    // Both run at once, each with its rejection handled from the start (a rejection left
+    // unhandled while the other call is awaited fails the run).
+    const refused = await Promise.all(
+      [foreign.id, newId("account")].map((accountId) =>
+        mine.accounts.deleteConnectedAccount({ accountId }).then(
+          () => undefined,
+          (e: unknown) => ConnectError.from(e),
+        ),
+      ),
+    );
+    expect(refused.map((error) => error?.code)).toEqual([Code.NotFound, Code.NotFound]);
 
     const deleted = await mine.accounts.deleteConnectedAccount({ accountId: plain.id });
     const revoking = await mine.accounts.deleteConnectedAccount({

@@ -94,12 +94,18 @@ describe("startTelemetry", () => {
     const itemSpans = telemetry.spans().filter((s) => /^[ab]-/.test(s.name));
     telemetry.reset();
 
-    const result = await withBatchSpans("write", [a0, b0, a1, undefined, a2], {}, async () => "committed");
+    // a1 twice (two items under one span): counted twice, linked once.
+    const result = await withBatchSpans(
+      "write",
+      [a0, b0, a1, undefined, a2, a1, b0],
+      {},
+      async () => "committed",
+    );
     expect(result).toBe("committed");
     const writes = telemetry.spans();
     expect(writes.map((s) => [s.name, s.attributes["warden.batch.items"], s.links.length])).toEqual([
-      ["write", 3, 2],
-      ["write", 1, 0],
+      ["write", 4, 2],
+      ["write", 2, 0],
     ]);
     const parentName = (span: (typeof writes)[number]) =>
       itemSpans.find((item) => item.spanContext().spanId === span.parentSpanContext?.spanId)?.name;

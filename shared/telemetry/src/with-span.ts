@@ -108,14 +108,23 @@ export async function withBatchSpans<T>(
   options: Omit<SpanOptions, "parent">,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const byTrace = new Map<string, { first: SpanContext; links: Link[]; items: number }>();
+  // Items may share a span (items with no span of their own carry their planner's): each span is
+  // the parent or one link, not a link per item.
+  const byTrace = new Map<
+    string,
+    { first: SpanContext; spanIds: Set<string>; links: Link[]; items: number }
+  >();
   for (const item of items) {
     if (item === undefined || !isSpanContextValid(item)) continue;
     const group = byTrace.get(item.traceId);
-    if (group === undefined) byTrace.set(item.traceId, { first: item, links: [], items: 1 });
-    else {
-      group.items++;
-      if (group.links.length < MAX_LINKS) group.links.push({ context: item });
+    if (group === undefined) {
+      byTrace.set(item.traceId, { first: item, spanIds: new Set([item.spanId]), links: [], items: 1 });
+      continue;
+    }
+    group.items++;
+    if (group.links.length < MAX_LINKS && !group.spanIds.has(item.spanId)) {
+      group.spanIds.add(item.spanId);
+      group.links.push({ context: item });
     }
   }
   if (byTrace.size === 0) return fn();
